@@ -1,0 +1,668 @@
+"""The registry: shops, TikTok accounts, links, checks, events, encrypted tokens, pending authorizations.
+
+SQLAlchemy Core on SQLite by default (WAL mode), PostgreSQL with another URL. This is the only module that
+writes SQL. Rules that must never break are database constraints too: one active Official link per shop, one
+active link per (shop, account). Every write is a transaction.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from cryptography.fernet import Fernet
+    >>> from linkkit.crypto import TokenBox
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
+    >>> store.schema_version()
+    1
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from linkkit.crypto import TokenBox, hash_secret
+from linkkit.errors import RegistryError, RuleViolation
+from linkkit.models import (
+    CheckName,
+    Link,
+    LinkCheck,
+    LinkEvent,
+    PendingAuthorization,
+    Provider,
+    Role,
+    Shop,
+    TikTokAccount,
+    derive_status,
+)
+
+__all__ = ["Store", "StoredToken"]
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", UtcDateTime, nullable=False),
+)
+
+shops = sa.Table(
+    "shops",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("region", sa.String, nullable=False),
+    sa.Column("seller_type", sa.String, nullable=False),
+    sa.Column("cipher", sa.String, nullable=False),
+    sa.Column("code", sa.String, nullable=False, default=""),
+    sa.Column("seller_name", sa.String, nullable=False, default=""),
+    sa.Column("seller_open_id", sa.String, nullable=False, default=""),
+    sa.Column("connected_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+accounts = sa.Table(
+    "tiktok_accounts",
+    metadata,
+    sa.Column("open_id", sa.String, primary_key=True),
+    sa.Column("display_name", sa.String, nullable=False),
+    sa.Column("username", sa.String, nullable=False, default=""),
+    sa.Column("avatar_url", sa.String, nullable=False, default=""),
+    sa.Column("union_id", sa.String, nullable=False, default=""),
+    sa.Column("is_verified", sa.Boolean, nullable=False, default=False),
+    sa.Column("follower_count", sa.Integer),
+    sa.Column("region", sa.String),
+    sa.Column("account_type", sa.String),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shop_id", sa.String, sa.ForeignKey("shops.id"), nullable=False),
+    sa.Column("account_open_id", sa.String, sa.ForeignKey("tiktok_accounts.open_id"), nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("linked_at", UtcDateTime),
+    sa.Column("unlinked_at", UtcDateTime),
+    sa.Column("last_verified_at", UtcDateTime),
+    sa.Column("scopes", sa.String, nullable=False, default=""),
+    sa.Column("binding_evidence", sa.String),
+    sa.CheckConstraint("role IN ('official', 'marketing')", name="ck_links_role"),
+)
+# One active Official per shop; one active link per (shop, account) — design §3.3.
+sa.Index(
+    "uq_links_one_official",
+    links.c.shop_id,
+    unique=True,
+    sqlite_where=sa.and_(links.c.role == "official", links.c.unlinked_at.is_(None)),
+    postgresql_where=sa.and_(links.c.role == "official", links.c.unlinked_at.is_(None)),
+)
+sa.Index(
+    "uq_links_one_per_account",
+    links.c.shop_id,
+    links.c.account_open_id,
+    unique=True,
+    sqlite_where=links.c.unlinked_at.is_(None),
+    postgresql_where=links.c.unlinked_at.is_(None),
+)
+
+link_checks = sa.Table(
+    "link_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("links.id"), nullable=False, index=True),
+    sa.Column("run", sa.Integer, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String),
+    sa.Column("detail", sa.String, nullable=False, default=""),
+    sa.Column("checked_at", UtcDateTime, nullable=False),
+)
+
+link_events = sa.Table(
+    "link_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("shop_id", sa.String),
+    sa.Column("link_id", sa.Integer),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("detail", sa.String, nullable=False, default=""),
+    sa.Column("username", sa.String, nullable=False, default=""),
+    sa.Column("role", sa.String, nullable=False, default=""),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),  # open_id of the TikTok account or the seller
+    sa.Column("access_token", sa.String, nullable=False),  # Fernet ciphertext
+    sa.Column("refresh_token", sa.String, nullable=False),  # Fernet ciphertext
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("refresh_expires_at", UtcDateTime),
+    sa.Column("scopes", sa.String, nullable=False, default=""),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("provider", "subject", name="uq_tokens_subject"),
+)
+
+pending = sa.Table(
+    "pending_authorizations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String, nullable=False),
+    sa.Column("state_hash", sa.String, nullable=False, unique=True),
+    sa.Column("code_verifier", sa.String),  # Fernet ciphertext
+    sa.Column("shop_id", sa.String),
+    sa.Column("role", sa.String),
+    sa.Column("redirect_uri", sa.String, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_at", UtcDateTime),
+    sa.Column("link_id", sa.Integer),
+    sa.Column("expected_username", sa.String),
+    sa.Column("replace", sa.Boolean, nullable=False, default=False),
+    sa.Column("outcome", sa.String),
+    sa.Column("result_link_id", sa.Integer),
+)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A decrypted token pair, handed only to TikTok clients. Its repr hides the secrets."""
+
+    provider: Provider
+    subject: str
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    refresh_expires_at: datetime | None
+    scopes: tuple[str, ...]
+    version: int
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredToken(provider={self.provider.value!r}, subject={self.subject!r}, "
+            f"expires_at={self.expires_at.isoformat()}, access_token=<hidden>, refresh_token=<hidden>)"
+        )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """The registry database.
+
+    Args:
+        url: SQLAlchemy database URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
+        box: Encrypts tokens and PKCE verifiers at rest.
+    """
+
+    def __init__(self, url: str, box: TokenBox) -> None:
+        self.url = url
+        self._box = box
+        try:
+            self.engine = self._make_engine(url)
+            self.migrate()
+        except OperationalError as exc:
+            raise RegistryError(f"Cannot open the registry database: {exc.orig}") from exc
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # --- set-up -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _make_engine(url: str) -> Engine:
+        if not url.startswith("sqlite"):
+            return sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front (BEGIN IMMEDIATE).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            immediate = conn.get_execution_options().get("immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    def migrate(self) -> None:
+        """Create missing tables and record the schema version (idempotent)."""
+        metadata.create_all(self.engine)
+        with self._write() as conn:
+            have = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar()
+            if have is None:
+                conn.execute(schema_migrations.insert().values(version=SCHEMA_VERSION, applied_at=_now()))
+            elif have > SCHEMA_VERSION:
+                raise RegistryError(
+                    f"The registry was written by a newer linkkit (schema {have} > {SCHEMA_VERSION}). Upgrade."
+                )
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0)
+
+    @contextmanager
+    def _write(self, *, immediate: bool = True) -> Iterator[Connection]:
+        try:
+            with self.engine.connect().execution_options(immediate=immediate) as conn, conn.begin():
+                yield conn
+        except IntegrityError as exc:
+            raise _integrity_to_error(exc) from exc
+        except SQLAlchemyError as exc:
+            raise RegistryError(f"The registry could not save the change: {type(exc).__name__}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise RegistryError(f"The registry could not be read: {type(exc).__name__}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction for several ``conn=``-taking calls that must succeed or fail together."""
+        with self._write() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- shops --------------------------------------------------------------------------------------------
+
+    def upsert_shop(self, shop: Shop, *, conn: Connection | None = None) -> None:
+        values = {
+            "name": shop.name, "region": shop.region, "seller_type": shop.seller_type, "cipher": shop.cipher,
+            "code": shop.code, "seller_name": shop.seller_name, "seller_open_id": shop.seller_open_id,
+            "updated_at": _now(),
+        }
+        with self._maybe(conn) as c:
+            found = c.execute(sa.select(shops.c.id).where(shops.c.id == shop.id)).first()
+            if found:
+                c.execute(shops.update().where(shops.c.id == shop.id).values(**values))
+            else:
+                c.execute(shops.insert().values(id=shop.id, connected_at=_now(), **values))
+
+    def shops(self) -> list[Shop]:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(shops).order_by(shops.c.connected_at, shops.c.name)).mappings()
+            return [self._shop(r) for r in rows]
+
+    def shop(self, shop_id: str) -> Shop | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(shops).where(shops.c.id == shop_id)).mappings().first()
+            return self._shop(row) if row else None
+
+    @staticmethod
+    def _shop(row: Any) -> Shop:
+        return Shop(
+            id=row["id"], name=row["name"], region=row["region"], seller_type=row["seller_type"],
+            cipher=row["cipher"], code=row["code"], seller_name=row["seller_name"],
+            seller_open_id=row["seller_open_id"],
+        )
+
+    # --- accounts -----------------------------------------------------------------------------------------
+
+    def upsert_account(self, account: TikTokAccount, *, conn: Connection | None = None) -> None:
+        values = {
+            "display_name": account.display_name, "username": account.username, "avatar_url": account.avatar_url,
+            "union_id": account.union_id, "is_verified": account.is_verified,
+            "follower_count": account.follower_count, "region": account.region,
+            "account_type": account.account_type, "updated_at": _now(),
+        }
+        with self._maybe(conn) as c:
+            found = c.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == account.open_id)).first()
+            if found:
+                c.execute(accounts.update().where(accounts.c.open_id == account.open_id).values(**values))
+            else:
+                c.execute(accounts.insert().values(open_id=account.open_id, **values))
+
+    # --- links --------------------------------------------------------------------------------------------
+
+    def insert_link(self, shop_id: str, open_id: str, role: Role, scopes: Sequence[str], *,
+                    conn: Connection | None = None) -> int:
+        with self._maybe(conn) as c:
+            result = c.execute(links.insert().values(
+                shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=_now(),
+                scopes=",".join(sorted(scopes)),
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def update_link(self, link_id: int, *, conn: Connection | None = None, **values: Any) -> None:
+        allowed = {"linked_at", "unlinked_at", "last_verified_at", "scopes", "binding_evidence", "account_open_id"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        if "scopes" in values and not isinstance(values["scopes"], str):
+            values["scopes"] = ",".join(sorted(values["scopes"]))
+        with self._maybe(conn) as c:
+            c.execute(links.update().where(links.c.id == link_id).values(**values))
+
+    def link(self, link_id: int) -> Link | None:
+        found = self._links(links.c.id == link_id)
+        return found[0] if found else None
+
+    def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,
+              open_id: str | None = None) -> list[Link]:
+        clauses = []
+        if shop_id is not None:
+            clauses.append(links.c.shop_id == shop_id)
+        if open_id is not None:
+            clauses.append(links.c.account_open_id == open_id)
+        if not include_unlinked:
+            clauses.append(links.c.unlinked_at.is_(None))
+        return self._links(*clauses)
+
+    def _links(self, *where: Any) -> list[Link]:
+        query = (
+            sa.select(links, accounts, tokens.c.expires_at.label("token_expires_at"),
+                      tokens.c.refresh_expires_at.label("token_refresh_expires_at"))
+            .join(accounts, accounts.c.open_id == links.c.account_open_id)
+            .outerjoin(tokens, sa.and_(tokens.c.provider == Provider.LOGIN_KIT.value,
+                                       tokens.c.subject == links.c.account_open_id))
+            .where(*where)
+            .order_by(links.c.role.desc(), links.c.created_at, links.c.id)
+        )
+        with self._read() as conn:
+            rows = list(conn.execute(query).mappings())
+            ids = [r["id"] for r in rows]
+            checks = self._latest_checks(conn, ids)
+        result = []
+        for r in rows:
+            account = TikTokAccount(
+                open_id=r["open_id"], display_name=r["display_name"], username=r["username"],
+                avatar_url=r["avatar_url"], union_id=r["union_id"], is_verified=r["is_verified"],
+                follower_count=r["follower_count"], region=r["region"], account_type=r["account_type"],
+            )
+            link_checks_ = checks.get(r["id"], ())
+            unlinked_at = _utc(r["unlinked_at"])
+            linked_at = _utc(r["linked_at"])
+            result.append(Link(
+                id=r["id"], shop_id=r["shop_id"], account=account, role=Role(r["role"]),
+                status=derive_status(unlinked_at=unlinked_at, linked_at=linked_at, checks=link_checks_),
+                created_at=_utc(r["created_at"]) or _now(), linked_at=linked_at, unlinked_at=unlinked_at,
+                last_verified_at=_utc(r["last_verified_at"]), token_expires_at=_utc(r["token_expires_at"]),
+                refresh_expires_at=_utc(r["token_refresh_expires_at"]),
+                scopes=tuple(s for s in r["scopes"].split(",") if s), binding_evidence=r["binding_evidence"],
+                checks=link_checks_,
+            ))
+        return result
+
+    @staticmethod
+    def _latest_checks(conn: Connection, link_ids: list[int]) -> dict[int, tuple[LinkCheck, ...]]:
+        if not link_ids:
+            return {}
+        latest = (
+            sa.select(link_checks.c.link_id, sa.func.max(link_checks.c.run).label("run"))
+            .where(link_checks.c.link_id.in_(link_ids)).group_by(link_checks.c.link_id).subquery()
+        )
+        rows = conn.execute(
+            sa.select(link_checks)
+            .join(latest, sa.and_(latest.c.link_id == link_checks.c.link_id, latest.c.run == link_checks.c.run))
+            .order_by(link_checks.c.id)
+        ).mappings()
+        out: dict[int, list[LinkCheck]] = {}
+        for r in rows:
+            out.setdefault(r["link_id"], []).append(LinkCheck(
+                link_id=r["link_id"], name=CheckName(r["name"]), ok=r["ok"], reason=r["reason"],
+                detail=r["detail"], checked_at=_utc(r["checked_at"]) or _now(),
+            ))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def record_checks(self, link_id: int, checks: Sequence[LinkCheck], *, conn: Connection | None = None) -> None:
+        """Store one verification run's checks (a run is the unit status is derived from)."""
+        with self._maybe(conn) as c:
+            run = (c.execute(sa.select(sa.func.max(link_checks.c.run)).where(link_checks.c.link_id == link_id))
+                   .scalar() or 0) + 1
+            c.execute(link_checks.insert(), [
+                {"link_id": link_id, "run": run, "name": ch.name.value, "ok": ch.ok, "reason": ch.reason,
+                 "detail": ch.detail, "checked_at": ch.checked_at} for ch in checks
+            ])
+
+    def link_intervals(self, shop_id: str | None = None) -> list[dict[str, Any]]:
+        """Every link that Seller Center bound, with its interval — the analytics' join table."""
+        query = (
+            sa.select(links.c.id.label("link_id"), links.c.shop_id, shops.c.name.label("shop_name"),
+                      shops.c.region, links.c.account_open_id, accounts.c.username, accounts.c.display_name,
+                      links.c.role, links.c.linked_at, links.c.unlinked_at)
+            .join(shops, shops.c.id == links.c.shop_id)
+            .join(accounts, accounts.c.open_id == links.c.account_open_id)
+            .where(links.c.linked_at.is_not(None))
+            .order_by(links.c.shop_id, links.c.linked_at)
+        )
+        if shop_id is not None:
+            query = query.where(links.c.shop_id == shop_id)
+        with self._read() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        for r in rows:
+            r["linked_at"], r["unlinked_at"] = _utc(r["linked_at"]), _utc(r["unlinked_at"])
+        return rows
+
+    # --- events -------------------------------------------------------------------------------------------
+
+    def add_event(self, kind: str, *, shop_id: str | None = None, link_id: int | None = None,
+                  actor: str = "linkkit", detail: str = "", username: str = "", role: str = "",
+                  conn: Connection | None = None) -> None:
+        with self._maybe(conn) as c:
+            c.execute(link_events.insert().values(
+                at=_now(), kind=kind, shop_id=shop_id, link_id=link_id, actor=actor, detail=detail,
+                username=username, role=role,
+            ))
+
+    def events(self, shop_id: str | None = None, *, kinds: Sequence[str] | None = None,
+               link_id: int | None = None, limit: int = 200) -> list[LinkEvent]:
+        query = sa.select(link_events).order_by(link_events.c.at.desc(), link_events.c.id.desc()).limit(limit)
+        if shop_id is not None:
+            query = query.where(link_events.c.shop_id == shop_id)
+        if kinds:
+            query = query.where(link_events.c.kind.in_(list(kinds)))
+        if link_id is not None:
+            query = query.where(link_events.c.link_id == link_id)
+        with self._read() as conn:
+            return [
+                LinkEvent(id=r["id"], at=_utc(r["at"]) or _now(), kind=r["kind"], shop_id=r["shop_id"],
+                          link_id=r["link_id"], actor=r["actor"], detail=r["detail"], username=r["username"],
+                          role=r["role"])
+                for r in conn.execute(query).mappings()
+            ]
+
+    # --- tokens -------------------------------------------------------------------------------------------
+
+    def save_token(self, provider: Provider, subject: str, *, access_token: str, refresh_token: str,
+                   expires_at: datetime, refresh_expires_at: datetime | None, scopes: Sequence[str],
+                   conn: Connection | None = None) -> None:
+        values = {
+            "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
+            "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
+            "scopes": ",".join(sorted(scopes)), "updated_at": _now(),
+        }
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
+        with self._maybe(conn) as c:
+            version = c.execute(sa.select(tokens.c.version).where(where)).scalar()
+            if version is None:
+                c.execute(tokens.insert().values(provider=provider.value, subject=subject, version=1, **values))
+            else:
+                c.execute(tokens.update().where(where).values(version=version + 1, **values))
+
+    def token(self, provider: Provider, subject: str, *, conn: Connection | None = None) -> StoredToken | None:
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
+        with self._maybe_read(conn) as c:
+            row = c.execute(sa.select(tokens).where(where)).mappings().first()
+        if row is None:
+            return None
+        return StoredToken(
+            provider=provider, subject=subject, access_token=self._box.decrypt(row["access_token"]),
+            refresh_token=self._box.decrypt(row["refresh_token"]), expires_at=_utc(row["expires_at"]) or _now(),
+            refresh_expires_at=_utc(row["refresh_expires_at"]),
+            scopes=tuple(s for s in row["scopes"].split(",") if s), version=row["version"],
+        )
+
+    def delete_token(self, provider: Provider, subject: str, *, conn: Connection | None = None) -> None:
+        with self._maybe(conn) as c:
+            c.execute(tokens.delete().where(sa.and_(tokens.c.provider == provider.value,
+                                                     tokens.c.subject == subject)))
+
+    @contextmanager
+    def token_lock(self) -> Iterator[Connection]:
+        """A write transaction that holds the database's write lock from the start.
+
+        Rotation-safe refresh (design §4): read the refresh token, call TikTok, store the new pair, all inside
+        this block; a second process refreshing at the same moment waits, then sees the new pair.
+        """
+        if self.engine.dialect.name == "sqlite":
+            with self._write(immediate=True) as conn:
+                yield conn
+        else:  # PostgreSQL: serialise on the tokens table for the duration of the refresh
+            with self._write(immediate=False) as conn:
+                conn.exec_driver_sql("LOCK TABLE tokens IN SHARE ROW EXCLUSIVE MODE")
+                yield conn
+
+    def rotate_keys(self) -> int:
+        """Re-encrypt every stored secret with the newest key; returns how many rows changed."""
+        count = 0
+        with self._write() as conn:
+            for row in list(conn.execute(sa.select(tokens.c.id, tokens.c.access_token, tokens.c.refresh_token))):
+                conn.execute(tokens.update().where(tokens.c.id == row.id).values(
+                    access_token=self._box.rotate(row.access_token),
+                    refresh_token=self._box.rotate(row.refresh_token)))
+                count += 1
+            for prow in list(conn.execute(sa.select(pending.c.id, pending.c.code_verifier)
+                                          .where(pending.c.code_verifier.is_not(None)))):
+                conn.execute(pending.update().where(pending.c.id == prow.id).values(
+                    code_verifier=self._box.rotate(prow.code_verifier)))
+                count += 1
+        return count
+
+    # --- pending authorizations ---------------------------------------------------------------------------
+
+    def add_pending(self, *, provider: Provider, state: str, code_verifier: str | None, shop_id: str | None,
+                    role: Role | None, redirect_uri: str, expires_at: datetime, link_id: int | None = None,
+                    expected_username: str | None = None, replace: bool = False) -> int:
+        with self._write() as conn:
+            result = conn.execute(pending.insert().values(
+                provider=provider.value, state_hash=hash_secret(state),
+                code_verifier=self._box.encrypt(code_verifier) if code_verifier else None,
+                shop_id=shop_id, role=role.value if role else None, redirect_uri=redirect_uri,
+                created_at=_now(), expires_at=expires_at, link_id=link_id,
+                expected_username=expected_username, replace=replace,
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def pending(self, pending_id: int) -> PendingAuthorization | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(pending).where(pending.c.id == pending_id)).mappings().first()
+        return self._pending(row) if row else None
+
+    def claim_pending(self, state: str, now: datetime) -> tuple[PendingAuthorization, str | None, bool] | str:
+        """Mark the pending authorization for ``state`` used, exactly once.
+
+        Returns ``(record, code_verifier, replace)`` or a reason code: ``state_mismatch`` (unknown),
+        ``authorization_reused`` (already used) or ``authorization_expired``. The claim is one UPDATE guarded
+        by ``used_at IS NULL``, so two kernels racing on one callback cannot both win.
+        """
+        state_hash = hash_secret(state)
+        with self._write() as conn:
+            row = conn.execute(sa.select(pending).where(pending.c.state_hash == state_hash)).mappings().first()
+            if row is None:
+                return "state_mismatch"
+            if row["used_at"] is not None:
+                return "authorization_reused"
+            if (_utc(row["expires_at"]) or now) <= now:
+                conn.execute(pending.update().where(pending.c.id == row["id"])
+                             .values(used_at=now, outcome="authorization_expired"))
+                return "authorization_expired"
+            claimed = conn.execute(pending.update()
+                                   .where(sa.and_(pending.c.id == row["id"], pending.c.used_at.is_(None)))
+                                   .values(used_at=now))
+            if claimed.rowcount != 1:
+                return "authorization_reused"
+            verifier = self._box.decrypt(row["code_verifier"]) if row["code_verifier"] else None
+            record = self._pending({**row, "used_at": now})
+            return record, verifier, bool(row["replace"])
+
+    def finish_pending(self, pending_id: int, outcome: str, result_link_id: int | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(pending.update().where(pending.c.id == pending_id)
+                         .values(outcome=outcome, result_link_id=result_link_id, code_verifier=None))
+
+    @staticmethod
+    def _pending(row: Any) -> PendingAuthorization:
+        return PendingAuthorization(
+            id=row["id"], provider=Provider(row["provider"]), shop_id=row["shop_id"],
+            role=Role(row["role"]) if row["role"] else None, redirect_uri=row["redirect_uri"],
+            created_at=_utc(row["created_at"]) or _now(), expires_at=_utc(row["expires_at"]) or _now(),
+            used_at=_utc(row["used_at"]), link_id=row["link_id"], expected_username=row["expected_username"],
+            outcome=row["outcome"], result_link_id=row["result_link_id"],
+        )
+
+    # --- counts (health, tests) ---------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return {
+                table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
+                for table in (shops, accounts, links, link_checks, link_events, tokens, pending)
+            }
+
+    # --- helpers ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _maybe(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self._write() as c:
+                yield c
+
+    @contextmanager
+    def _maybe_read(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self._read() as c:
+                yield c
+
+
+def _integrity_to_error(exc: IntegrityError) -> Exception:
+    text = str(exc.orig)
+    if "uq_links_one_official" in text or ("links.shop_id" in text and "account_open_id" not in text):
+        return RuleViolation("This shop already has an active Official account.", reason="official_limit_reached")
+    if "uq_links_one_per_account" in text or "links.shop_id, links.account_open_id" in text:
+        return RuleViolation("This TikTok account is already linked to this shop.", reason="already_linked")
+    return RegistryError(f"The registry refused an inconsistent change: {type(exc.orig).__name__}")

@@ -1,0 +1,74 @@
+"""The sandbox's ``/_sandbox/`` controls, for sandbox mode and tests (never used in live mode)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from linkkit.errors import ProviderError
+from linkkit.tiktok.http import make_session, network_error, parse_json
+
+__all__ = ["SandboxClock", "SandboxControl"]
+
+
+class SandboxControl:
+    """JSON calls to ``{sandbox}/_sandbox/…``."""
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = make_session(max_retries=2)
+
+    def __repr__(self) -> str:
+        return f"SandboxControl({self.base_url!r})"
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._session.request(method, url, json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ProviderError(
+                f"The sandbox at {self.base_url} is not answering. Start it with `linkkit sandbox` "
+                "(make dashboard starts it for you).", reason="provider_unavailable", retryable=True,
+            ) from network_error(exc, url)
+        data = parse_json(response)
+        if response.status_code >= 400:
+            raise ProviderError(str(data.get("message") or data.get("error") or "sandbox control failed"),
+                                provider_code=data.get("error"), status=response.status_code)
+        return data
+
+    def world(self) -> dict[str, Any]:
+        return self._call("GET", "/world")
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        return self._call("POST", "/clock", {"advance_seconds": seconds})
+
+    def consent(self, authorize_url: str, username: str, password: str, decision: str = "allow",
+                scopes: list[str] | None = None) -> str:
+        body: dict[str, Any] = {"authorize_url": authorize_url, "username": username, "password": password,
+                                "decision": decision}
+        if scopes is not None:
+            body["scopes"] = scopes
+        return str(self._call("POST", "/consent", body)["redirect_url"])
+
+
+class SandboxClock:
+    """The sandbox's clock (real time plus the offset its ``/_sandbox/clock`` control sets)."""
+
+    def __init__(self, control: SandboxControl) -> None:
+        self._control = control
+        self._offset: float | None = None
+
+    def sync(self) -> None:
+        """Re-read the offset (after someone advanced the sandbox clock)."""
+        self._offset = float(self._control.clock().get("offset", 0.0))
+
+    def __call__(self) -> float:
+        if self._offset is None:
+            self.sync()
+        return time.time() + (self._offset or 0.0)
