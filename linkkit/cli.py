@@ -122,7 +122,7 @@ class Stack:
                 _wait_http(f"{self.sandbox_url}/_sandbox/clock", timeout, sandbox)
                 # TikTok Shop redirects to the app's configured URL, so point the sandbox app at this Voila.
                 world = requests.get(f"{self.sandbox_url}/_sandbox/world", timeout=10).json()
-                shop_app = (world.get("apps") or {}).get("shop") or {}
+                shop_app = world.get("shop_app") or {}
                 requests.post(f"{self.sandbox_url}/_sandbox/apps", timeout=10, json={
                     "app_key": shop_app.get("app_key"), "redirect_url": self.dashboard_url}).raise_for_status()
             voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)

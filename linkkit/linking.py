@@ -610,13 +610,15 @@ class LinkService:
             if link.account.open_id in seen:
                 continue
             seen.add(link.account.open_id)
-            before = self.store.token(Provider.LOGIN_KIT, link.account.open_id)
-            after = self._fresh_login_token(link.account.open_id, force=force)
-            count += int(before is not None and after.version != before.version)
+            count += int(self._refresh_login_token(link.account.open_id, force=force)[1])
         return count
 
     def _fresh_login_token(self, open_id: str, *, force: bool = False) -> StoredToken:
-        """A usable Login Kit token, refreshed first if it is about to expire.
+        """A usable Login Kit token, refreshed first if it is about to expire."""
+        return self._refresh_login_token(open_id, force=force)[0]
+
+    def _refresh_login_token(self, open_id: str, *, force: bool = False) -> tuple[StoredToken, bool]:
+        """(token, whether this call refreshed it).
 
         Rotation-safe: the refresh token is read, spent and its successor stored inside one write lock, so a
         second process refreshing at the same moment waits and then uses the new pair (design §4).
@@ -626,7 +628,7 @@ class LinkService:
             raise ProviderError("linkkit holds no TikTok access for this account; repair the link.",
                                 reason="token_revoked")
         if not force and token.expires_at - self.now() > REFRESH_MARGIN:
-            return token
+            return token, False
         link = next(iter(self.store.links(open_id=open_id, include_unlinked=True)), None)
         flow = self._login_flow(link.role if link else Role.MARKETING)
         with self.store.token_lock() as conn:
@@ -634,7 +636,7 @@ class LinkService:
             if current is None:
                 raise ProviderError("The TikTok access was removed meanwhile.", reason="token_revoked")
             if current.version != token.version:  # another process refreshed while we waited
-                return current
+                return current, False
             fresh = flow.refresh(current.refresh_token, now=self.now())
             self.store.save_token(Provider.LOGIN_KIT, open_id, access_token=fresh.access_token,
                                   refresh_token=fresh.refresh_token, expires_at=fresh.expires_at,
@@ -646,7 +648,7 @@ class LinkService:
                                  detail="TikTok access token refreshed (refresh token rotated)")
         refreshed = self.store.token(Provider.LOGIN_KIT, open_id)
         assert refreshed is not None
-        return refreshed
+        return refreshed, True
 
     def _user_info(self, link: Link, token: StoredToken) -> dict[str, Any]:
         flow = self._login_flow(link.role)
@@ -818,18 +820,10 @@ def _username_in(pages: Any, username: str) -> bool:
 
 
 def _credentials_from_world(world: dict[str, Any], pkce_encoding: str) -> dict[str, Any]:
-    """App credentials from the sandbox's ``/_sandbox/world``."""
-    apps = world.get("apps") or {}
-    login_apps = apps.get("login_kit") or {}
-    wanted = "desktop" if pkce_encoding == "hex" else "web"
-    login = login_apps.get(wanted) if isinstance(login_apps, dict) else None
-    if login is None and isinstance(login_apps, list):
-        login = next((a for a in login_apps if a.get("kind") == wanted or a.get("pkce") == pkce_encoding),
-                     login_apps[0] if login_apps else None)
-    shop = apps.get("shop") or {}
+    """App credentials from the sandbox's ``/_sandbox/world`` (the desktop app uses TikTok's hex PKCE)."""
+    login = (world.get("login_kit") or {}).get("desktop" if pkce_encoding == "hex" else "web")
+    shop = world.get("shop_app")
     if not login or not shop:
         raise ConfigError("The sandbox's world does not describe its apps.", reason="config_invalid")
     return {"client_key": login["client_key"], "client_secret": login["client_secret"],
             "app_key": shop["app_key"], "app_secret": shop["app_secret"], "service_id": shop["service_id"]}
-
-

@@ -142,8 +142,8 @@ class Link:
     linked_at: datetime | None  # when Seller Center's binding was first seen
     unlinked_at: datetime | None
     last_verified_at: datetime | None
-    token_expires_at: datetime | None
-    refresh_expires_at: datetime | None
+    token_expires_at: datetime | None  # when linkkit's access ends unless re-authorized (refresh-token expiry)
+    access_expires_at: datetime | None  # the current access token (refreshed automatically before then)
     scopes: tuple[str, ...] = ()
     binding_evidence: str | None = None  # "shop_analytics" | "seller_center" | "seller_confirmed"
     checks: tuple[LinkCheck, ...] = field(default=())

@@ -91,6 +91,9 @@ RULES: tuple[Rule, ...] = (
 #: The emulated Seller Center reports rule ids; this is how they become linkkit reason codes.
 SELLER_CENTER_RULE_REASONS: dict[str, str] = {rule.id: rule.reason for rule in RULES}
 _BY_ID = {rule.id: rule for rule in RULES}
+# Rules about taking a new slot; Seller Center reports them for an account that is already linked here.
+_CAPACITY_RULES = frozenset({"already_linked", "one_official", "marketing_max_four", "marketing_relink_limit",
+                             "official_one_shop"})
 
 
 @dataclass(frozen=True)
@@ -191,10 +194,13 @@ def check_candidate(
     ):
         found.append(_violation("official_one_shop"))
     for rule_id in seller_center_rules:
-        if rule_id in _BY_ID and all(v.rule != rule_id for v in found):
-            if rule_id in ("one_official", "marketing_max_four") and (replace or repair_link_id is not None):
-                continue
-            found.append(_violation(rule_id))
+        if rule_id not in _BY_ID or any(v.rule == rule_id for v in found):
+            continue
+        if repair_link_id is not None and rule_id in _CAPACITY_RULES:
+            continue  # re-authorizing an existing link takes no new slot
+        if replace and rule_id == "one_official":
+            continue
+        found.append(_violation(rule_id))
     return found
 
 

@@ -362,7 +362,7 @@ class Store:
                 shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=_now(),
                 scopes=",".join(sorted(scopes)),
             ))
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def update_link(self, link_id: int, *, conn: Connection | None = None, **values: Any) -> None:
         allowed = {"linked_at", "unlinked_at", "last_verified_at", "scopes", "binding_evidence", "account_open_id"}
@@ -417,8 +417,9 @@ class Store:
                 id=r["id"], shop_id=r["shop_id"], account=account, role=Role(r["role"]),
                 status=derive_status(unlinked_at=unlinked_at, linked_at=linked_at, checks=link_checks_),
                 created_at=_utc(r["created_at"]) or _now(), linked_at=linked_at, unlinked_at=unlinked_at,
-                last_verified_at=_utc(r["last_verified_at"]), token_expires_at=_utc(r["token_expires_at"]),
-                refresh_expires_at=_utc(r["token_refresh_expires_at"]),
+                last_verified_at=_utc(r["last_verified_at"]),
+                token_expires_at=_utc(r["token_refresh_expires_at"]) or _utc(r["token_expires_at"]),
+                access_expires_at=_utc(r["token_expires_at"]),
                 scopes=tuple(s for s in r["scopes"].split(",") if s), binding_evidence=r["binding_evidence"],
                 checks=link_checks_,
             ))
@@ -582,7 +583,7 @@ class Store:
                 created_at=_now(), expires_at=expires_at, link_id=link_id,
                 expected_username=expected_username, replace=replace,
             ))
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def pending(self, pending_id: int) -> PendingAuthorization | None:
         with self._read() as conn:
@@ -657,6 +658,13 @@ class Store:
         else:
             with self._read() as c:
                 yield c
+
+
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise RegistryError("The registry did not return the new row's id.")
+    return int(key[0])
 
 
 def _integrity_to_error(exc: IntegrityError) -> Exception:

@@ -21,7 +21,7 @@ def link(n: int, role: Role, shop: Shop = US, linked_hours_ago: float = 48, link
     at = NOW - timedelta(hours=linked_hours_ago)
     return Link(id=link_id or n, shop_id=shop.id, account=acct(n), role=role, status=LinkStatus.CONNECTED,
                 created_at=at, linked_at=at, unlinked_at=None, last_verified_at=None, token_expires_at=None,
-                refresh_expires_at=None)
+                access_expires_at=None)
 
 
 def reasons(violations: list[rules.Violation]) -> list[str]:

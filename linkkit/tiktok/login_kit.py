@@ -251,7 +251,8 @@ class LoginKitFlow:
         except requests.RequestException as exc:
             raise network_error(exc, self.endpoints.login_user_info) from exc
         body = parse_json(response)
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw_error = body.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
         code = error.get("code", "ok")
         if code != "ok":
             raise _v2_error(code, error.get("message", ""), error.get("log_id"), response.status_code)

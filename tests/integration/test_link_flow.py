@@ -1,0 +1,329 @@
+"""End to end against the real sandbox over loopback HTTP: the happy path and every failure path.
+
+Every negative test asserts the reason code and that nothing was stored (no link, no TikTok account, no
+Login Kit token).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from linkkit.errors import LinkkitError, RuleViolation, StateMismatch
+from linkkit.models import CheckName, LinkStatus, Provider, Role
+from tests.integration.conftest import MAPLE, Harness
+
+pytestmark = pytest.mark.integration
+
+
+def nothing_linked(h: Harness) -> None:
+    counts = h.counts()
+    assert counts["links"] == 0
+    assert counts["tiktok_accounts"] == 0
+    assert h.service.store.token(Provider.LOGIN_KIT, "anything") is None
+    assert counts["tokens"] == 1, "only the seller's shop token"
+
+
+def fail_login(h: Harness, username: str, role: Role = Role.MARKETING, *, decision: str = "allow",
+               scopes: list[str] | None = None, **kwargs: Any) -> LinkkitError:
+    start = h.service.begin_authorization(MAPLE, role, **kwargs)
+    callback = h.consent(start.url, username, decision=decision, scopes=scopes)
+    with pytest.raises(LinkkitError) as caught:
+        h.service.complete_authorization(callback)
+    assert h.service.pending(start.pending_id).outcome == caught.value.reason
+    return caught.value
+
+
+def test_connect_seller_center_lists_the_sellers_shops(h: Harness) -> None:
+    shops = h.connect("nova_seller")
+    assert sorted((s.name, s.region, s.seller_type) for s in shops) == [
+        ("Nova Outdoor MX", "MX", "CROSS_BORDER"), ("Nova Outdoor UK", "GB", "CROSS_BORDER")]
+    assert [s.id for s in h.service.connected_shops()] == [s.id for s in h.service.store.shops()]
+    assert [e.kind for e in h.service.events()].count("shop_connected") == 2
+
+
+def test_one_official_and_two_marketing_links_end_connected(h: Harness) -> None:
+    h.connect()
+    official = h.authorize(MAPLE, Role.OFFICIAL, "maple.official")
+    assert official.status is LinkStatus.AWAITING_SELLER_CENTER
+    first = h.service.verify(official.id)
+    assert first.status is LinkStatus.AWAITING_SELLER_CENTER
+    assert first.failing_check is not None and first.failing_check.reason == "binding_not_visible"
+    marketing = [h.authorize(MAPLE, Role.MARKETING, name) for name in ("maple.deals", "maple.studio")]
+    results = [h.bind(link) for link in (official, *marketing)]
+    assert [r.status for r in results] == [LinkStatus.CONNECTED] * 3
+    assert all(check.ok for r in results for check in r.checks)
+    assert [c.name for c in results[0].checks] == list(CheckName)
+    assert {r.binding_evidence for r in results} == {"shop_analytics"}
+    overview = h.service.overview(MAPLE)
+    assert overview.official is not None and overview.official.account.username == "maple.official"
+    assert [link.account.username for link in overview.marketing] == ["maple.deals", "maple.studio"]
+    kinds = [e.kind for e in h.service.events(MAPLE)]
+    assert kinds.count("linked") == 3 and kinds.count("authorized") == 3
+    assert len(h.service.store.link_intervals(MAPLE)) == 3
+
+
+def test_shop_consent_denied(h: Harness) -> None:
+    start = h.service.begin_shop_authorization()
+    with pytest.raises(LinkkitError) as caught:
+        h.service.complete_authorization(h.consent(start.url, "maple_seller", decision="deny"))
+    assert caught.value.reason == "consent_denied"
+    assert h.counts()["shops"] == 0 and h.counts()["tokens"] == 0
+
+
+def test_login_consent_denied(h: Harness) -> None:
+    h.connect()
+    error = fail_login(h, "maple.deals", decision="deny")
+    assert error.reason == "consent_denied"
+    nothing_linked(h)
+
+
+def test_personal_account_is_refused(h: Harness) -> None:
+    h.connect()
+    assert fail_login(h, "jo.personal").reason == "account_ineligible"
+    nothing_linked(h)
+
+
+def test_account_in_another_region_is_refused(h: Harness) -> None:
+    h.connect()
+    assert fail_login(h, "london.creator").reason == "region_mismatch"
+    nothing_linked(h)
+
+
+def test_official_of_another_shop_is_refused(h: Harness) -> None:
+    h.connect()
+    assert fail_login(h, "cedar.official", Role.OFFICIAL).reason == "already_linked_elsewhere"
+    nothing_linked(h)
+
+
+def test_marketing_relink_limit(h: Harness) -> None:
+    h.connect()
+    assert fail_login(h, "cedar.hopper").reason == "relink_limit_reached"
+    nothing_linked(h)
+
+
+def test_both_roles_in_one_shop(h: Harness) -> None:
+    h.connect()
+    h.authorize(MAPLE, Role.OFFICIAL, "maple.official")
+    before = h.counts()
+    assert fail_login(h, "maple.official").reason == "both_roles"
+    assert h.counts()["links"] == before["links"] == 1
+
+
+def test_fifth_marketing_account_is_refused_before_consent(h: Harness) -> None:
+    h.connect()
+    for name in ("maple.deals", "maple.studio", "maple.live", "maple.unbox"):
+        h.authorize(MAPLE, Role.MARKETING, name)
+    pending_before = h.counts()["pending_authorizations"]
+    with pytest.raises(RuleViolation) as caught:
+        h.service.begin_authorization(MAPLE, Role.MARKETING)
+    assert caught.value.reason == "marketing_limit_reached"
+    assert h.counts()["pending_authorizations"] == pending_before, "no authorization was started"
+
+
+def test_second_official_is_refused_before_consent(h: Harness) -> None:
+    h.connect()
+    h.authorize(MAPLE, Role.OFFICIAL, "maple.official")
+    with pytest.raises(RuleViolation) as caught:
+        h.service.begin_authorization(MAPLE, Role.OFFICIAL)
+    assert caught.value.reason == "official_limit_reached"
+
+
+def test_scopes_not_granted(h: Harness) -> None:
+    h.connect()
+    error = fail_login(h, "maple.deals", scopes=["user.info.basic"])
+    assert error.reason == "scopes_missing"
+    nothing_linked(h)
+
+
+def test_wrong_tiktok_login(h: Harness) -> None:
+    h.connect()
+    assert fail_login(h, "maple.studio", expected_username="maple.deals").reason == "wrong_account"
+    nothing_linked(h)
+
+
+def test_tampered_state(h: Harness) -> None:
+    h.connect()
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING)
+    callback = h.consent(start.url, "maple.deals").replace("state=", "state=x")
+    with pytest.raises(StateMismatch) as caught:
+        h.service.complete_authorization(callback)
+    assert caught.value.reason == "state_mismatch"
+    nothing_linked(h)
+
+
+def test_replayed_callback_is_refused(h: Harness) -> None:
+    h.connect()
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING)
+    callback = h.consent(start.url, "maple.deals")
+    h.service.complete_authorization(callback)
+    before = h.counts()
+    with pytest.raises(StateMismatch) as caught:
+        h.service.complete_authorization(callback)
+    assert caught.value.reason == "authorization_reused"
+    assert h.counts()["links"] == before["links"] == 1
+
+
+def test_stale_tab_after_ten_minutes(h: Harness) -> None:
+    h.connect()
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING)
+    callback = h.consent(start.url, "maple.deals")
+    h.service.sandbox.advance_clock(11 * 60)  # type: ignore[union-attr]
+    with pytest.raises(StateMismatch) as caught:
+        h.service.complete_authorization(callback)
+    assert caught.value.reason == "authorization_expired"
+    nothing_linked(h)
+
+
+def test_verify_refreshes_an_expired_access_token(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    before = h.service.store.token(Provider.LOGIN_KIT, link.account.open_id)
+    h.service.sandbox.advance_clock(3 * 3600)  # type: ignore[union-attr]
+    after = h.service.verify(link.id)
+    assert after.status is LinkStatus.CONNECTED
+    token = h.service.store.token(Provider.LOGIN_KIT, link.account.open_id)
+    assert before is not None and token is not None
+    assert token.refresh_token != before.refresh_token and token.version == before.version + 1
+    assert "refreshed" in [e.kind for e in h.service.events()]
+
+
+def test_revoked_grant_needs_attention(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    token = h.service.store.token(Provider.LOGIN_KIT, link.account.open_id)
+    assert token is not None
+    world = h.control("GET", "/world")["login_kit"]["desktop"]
+    requests.post(f"{h.sandbox_url}/v2/oauth/revoke/", timeout=10, data={
+        "client_key": world["client_key"], "client_secret": world["client_secret"], "token": token.access_token})
+    after = h.service.verify(link.id)
+    assert after.status is LinkStatus.NEEDS_ATTENTION
+    assert after.failing_check is not None and after.failing_check.name is CheckName.TOKEN_WORKS
+    assert after.failing_check.reason == "refresh_token_invalid"
+
+
+def test_repair_keeps_the_link_and_its_history(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    repaired = h.authorize(MAPLE, Role.MARKETING, "maple.deals", link_id=link.id)
+    assert repaired.id == link.id
+    assert [e.kind for e in h.service.events(link_id=link.id)][0] == "repaired"
+    assert h.service.verify(link.id).status is LinkStatus.CONNECTED
+
+
+def test_repair_with_another_account_is_refused(h: Harness) -> None:
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING, link_id=link.id)
+    with pytest.raises(LinkkitError) as caught:
+        h.service.complete_authorization(h.consent(start.url, "maple.studio"))
+    assert caught.value.reason == "wrong_account"
+    assert h.counts()["links"] == 1 and h.counts()["tiktok_accounts"] == 1
+
+
+def test_unlink_only_after_24_hours(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    with pytest.raises(RuleViolation) as caught:
+        h.service.unlink(link.id)
+    assert caught.value.reason == "unlink_too_early"
+    assert h.service.link(link.id).status is LinkStatus.CONNECTED
+    h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
+    assert h.service.unlink(link.id).status is LinkStatus.UNLINKED
+    seller_center = h.service._seller_center(h.service.shop(MAPLE))
+    assert seller_center is not None
+    assert seller_center.linked_accounts(MAPLE)["marketing"] == []
+    assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is None
+
+
+def test_replace_the_official_account(h: Harness) -> None:
+    h.connect()
+    old = h.bind(h.authorize(MAPLE, Role.OFFICIAL, "maple.official"))
+    with pytest.raises(RuleViolation) as caught:
+        h.service.replace_official(MAPLE)
+    assert caught.value.reason == "unlink_too_early"
+    h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
+    start = h.service.replace_official(MAPLE)
+    new = h.service.complete_authorization(h.consent(start.url, "maple.extra")).link
+    assert new is not None
+    assert h.service.link(old.id).status is LinkStatus.UNLINKED
+    assert h.bind(new).status is LinkStatus.CONNECTED
+    assert "replaced" in [e.kind for e in h.service.events(MAPLE)]
+
+
+def test_seller_confirmation_is_labelled_evidence(h: Harness) -> None:
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    h.service.confirm_binding(link.id)
+    verified = h.service.verify(link.id)
+    assert verified.status is LinkStatus.CONNECTED and verified.binding_evidence == "seller_confirmed"
+
+
+def test_rate_limits_are_retried_then_reported(make_harness: Any) -> None:
+    h = make_harness()
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    h.control("POST", "/faults", {"kind": "http_429", "count": 2, "path_prefix": "/v2/user/info/"})
+    assert h.service.verify(link.id).status is LinkStatus.CONNECTED, "two 429s are retried away"
+    h.control("POST", "/faults", {"kind": "http_429", "count": 10, "path_prefix": "/v2/user/info/"})
+    failing = h.service.verify(link.id).failing_check
+    assert failing is not None and failing.reason == "rate_limited"
+
+
+def test_server_errors_become_provider_unavailable(h: Harness) -> None:
+    h.connect()
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING)
+    callback = h.consent(start.url, "maple.deals")
+    h.control("POST", "/faults", {"kind": "http_503", "count": 10, "path_prefix": "/v2/oauth/token/"})
+    with pytest.raises(LinkkitError) as caught:
+        h.service.complete_authorization(callback)
+    assert caught.value.reason == "provider_unavailable"
+    nothing_linked(h)
+
+
+def test_malformed_answers_become_provider_bad_response(h: Harness) -> None:
+    h.connect()
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING)
+    callback = h.consent(start.url, "maple.deals")
+    h.control("POST", "/faults", {"kind": "malformed", "count": 1, "path_prefix": "/v2/oauth/token/"})
+    with pytest.raises(LinkkitError) as caught:
+        h.service.complete_authorization(callback)
+    assert caught.value.reason == "provider_bad_response"
+    nothing_linked(h)
+
+
+def test_wrong_client_secret(make_harness: Any, sandbox_server: Any) -> None:
+    world = requests.get(f"{sandbox_server.url}/_sandbox/world", timeout=10).json()
+    shop_app = world["shop_app"]
+    h = make_harness(client_key=world["login_kit"]["desktop"]["client_key"], client_secret="wrong-secret-value",
+                     app_key=shop_app["app_key"], app_secret=shop_app["app_secret"],
+                     service_id=shop_app["service_id"])
+    h.connect()
+    assert fail_login(h, "maple.deals").reason == "app_credentials_invalid"
+    nothing_linked(h)
+
+
+def test_withheld_shop_scope(h: Harness) -> None:
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    h.control("POST", "/scopes", {"withhold": ["data.shop_analytics.public.read"]})
+    failing = h.service.verify(link.id).failing_check
+    assert failing is not None and failing.reason == "shop_scope_missing"
+    h.control("POST", "/scopes", {"withhold": []})
+
+
+def test_deauthorized_seller(h: Harness) -> None:
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    h.control("POST", "/deauthorize", {"seller": "maple_seller"})
+    failing = h.service.verify(link.id).failing_check
+    assert failing is not None and failing.reason == "token_revoked"
+
+
+def test_health_report(h: Harness) -> None:
+    h.connect()
+    h.bind(h.authorize(MAPLE, Role.OFFICIAL, "maple.official"))
+    report = h.service.health()
+    assert report["sandbox"] == "up" and report["links"] == {"connected": 1} and report["shops"] == 1
