@@ -400,13 +400,41 @@ def _string_literals(path: Path) -> set[str]:
     }
 
 
+def _default_reasons() -> dict[str, str]:
+    """Error class name -> its ``default_reason``, read from errors.py."""
+    tree = ast.parse((PACKAGE_DIR / "errors.py").read_text(encoding="utf-8"))
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)
+                        and any(isinstance(t, ast.Name) and t.id == "default_reason" for t in stmt.targets)):
+                    found[node.name] = stmt.value.value
+    return found
+
+
+def _raised_defaults(path: Path, defaults: dict[str, str]) -> set[str]:
+    """Default reasons of errors raised in ``path`` without an explicit ``reason=``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    codes = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            func = node.exc.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in defaults and not any(k.arg == "reason" for k in node.exc.keywords):
+                codes.add(defaults[name])
+    return codes
+
+
 def test_every_code_is_raised_somewhere() -> None:
-    """Each reason code appears as a string literal in the package outside errors/troubleshoot/guide."""
+    """Each reason code is raised somewhere in the package outside errors/troubleshoot/guide: as a string
+    literal (``reason="…"`` or a mapping) or as the default reason of an error class raised without one."""
     literals: set[str] = set()
+    defaults = _default_reasons()
     for path in PACKAGE_DIR.rglob("*.py"):
         if path.name in NOT_SCANNED and path.parent == PACKAGE_DIR:
             continue
-        literals |= _string_literals(path)
+        literals |= _string_literals(path) | _raised_defaults(path, defaults)
     unreferenced = sorted(code for code in REASON_CODES if code not in literals)
     assert not unreferenced, f"reason codes no module raises yet: {unreferenced}"
 
