@@ -32,9 +32,13 @@ def test_environment_yml_lists_the_runtime_dependencies() -> None:
     wanted = {_name(dep) for dep in project["dependencies"]}
     conda_names = {"python-duckdb": "duckdb"}
     have = set()
+    in_dependencies = False
     for line in (ROOT / "environment.yml").read_text().splitlines():
+        if not line.startswith(" "):
+            in_dependencies = line.startswith("dependencies:")
+            continue
         match = re.match(r"\s+- ([A-Za-z0-9_.-]+)", line)
-        if match and match.group(1) not in ("python", "pip"):
+        if in_dependencies and match and match.group(1) not in ("python", "pip"):
             have.add(conda_names.get(match.group(1), match.group(1)).lower())
     assert have == wanted
 
