@@ -66,9 +66,18 @@ def load_or_create_key(key_file: Path) -> str:
         return key_file.read_text(encoding="ascii").strip()
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key().decode()
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Write a private temp file, then link it into place: atomic, and a second process racing us (two Voila
+    # kernels starting at once) gets FileExistsError and reads the winner's key instead of a half-written one.
+    temp = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
+    try:
+        os.link(temp, key_file)
+    except FileExistsError:
+        return key_file.read_text(encoding="ascii").strip()
+    finally:
+        temp.unlink()
     log.warning("Generated a new secret key for token encryption at %s (mode 0600). Back it up.", key_file)
     return key
 

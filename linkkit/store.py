@@ -263,8 +263,10 @@ class Store:
 
     def migrate(self) -> None:
         """Create missing tables and record the schema version (idempotent)."""
-        metadata.create_all(self.engine)
+        # Several Voila kernels may open a new registry at once: create the tables inside a write transaction
+        # that takes the lock up front (BEGIN IMMEDIATE waits on busy_timeout instead of failing at once).
         with self._write() as conn:
+            metadata.create_all(conn)
             have = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar()
             if have is None:
                 conn.execute(schema_migrations.insert().values(version=SCHEMA_VERSION, applied_at=_now()))

@@ -1,0 +1,132 @@
+"""The seller-facing dashboard: ipywidgets views over :class:`~linkkit.linking.LinkService`.
+
+The notebooks hold one line each::
+
+    from linkkit.ui import onboarding_app; onboarding_app()      # notebooks/01_link_accounts.ipynb
+    from linkkit.ui import accounts_app; accounts_app()          # notebooks/02_linked_accounts.ipynb
+
+Both build the service from ``Settings.load()`` (``LINKKIT_*`` environment variables), return a widget to
+display, and never raise: a configuration problem shows its troubleshooting entry instead of a traceback.
+
+Example:
+    >>> from linkkit.ui import onboarding_app
+    >>> callable(onboarding_app)
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+__all__ = ["accounts_app", "onboarding_app", "page_query"]
+
+log = logging.getLogger(__name__)
+
+
+def page_query() -> str:
+    """The query string of the page this kernel serves ("" outside Voila).
+
+    With Voila's preheated kernels the notebook runs before anyone asks for the page;
+    ``voila.utils.get_query_string()`` waits for the real request and returns its query (voila 0.5).
+    Call it from a thread: it blocks until then.
+    """
+    if "VOILA_KERNEL_ID" not in os.environ and "VOILA_PREHEAT" not in os.environ:
+        return os.environ.get("QUERY_STRING", "") or ""
+    try:
+        from voila.utils import get_query_string
+    except ImportError:  # pragma: no cover - voila is a dependency
+        return os.environ.get("QUERY_STRING", "") or ""
+    return get_query_string() or ""
+
+
+def _service(service: Any | None) -> Any:
+    if service is not None:
+        return service
+    from linkkit.linking import LinkService
+
+    return LinkService.from_settings()
+
+
+def _failure_view(exc: BaseException, title: str) -> Any:
+    """What the page shows when the service cannot even start (bad settings, registry unreadable)."""
+    import ipywidgets as W
+
+    from linkkit.ui.components import LogView, ProblemView, html_block, style_widget
+    from linkkit.ui.errors import Reporter
+    from linkkit.ui.views import header_html
+
+    reporter = Reporter()
+    reporter.report(exc, context="Starting the dashboard")
+    mode = os.environ.get("LINKKIT_MODE", "sandbox")
+    box = W.VBox([style_widget(), html_block(header_html(mode, None, title)), ProblemView(reporter),
+                  LogView(reporter)])
+    box.add_class("lk-app")
+    return box
+
+
+def onboarding_app(service: Any | None = None, *, query: str | None = None, poll_interval: float = 1.0) -> Any:
+    """Build the linking wizard (``notebooks/01_link_accounts.ipynb``).
+
+    Args:
+        service: A :class:`~linkkit.linking.LinkService`; built from ``Settings.load()`` when ``None``.
+        query: This page's query string; read from Voila in a background thread when ``None``.
+        poll_interval: Seconds between checks while waiting for another tab.
+
+    Returns:
+        The widget to display. Its ``.wizard`` is the state model.
+    """
+    from linkkit.ui.views import WizardView
+    from linkkit.ui.wizard import Wizard, is_callback
+
+    try:
+        svc = _service(service)
+        wizard = Wizard(svc, poll_interval=poll_interval)
+        wizard.prepare()
+        view = WizardView(wizard)
+    except Exception as exc:  # never a traceback on the page
+        log.exception("the onboarding wizard could not start")
+        return _failure_view(exc, "Link your TikTok accounts")
+
+    def begin(q: str) -> None:
+        wizard.start(q)
+        if is_callback(q):
+            view.clean_url()
+
+    if query is not None:
+        begin(query)
+    else:
+        threading.Thread(target=lambda: begin(page_query()), name="linkkit-page-query", daemon=True).start()
+    return view
+
+
+def accounts_app(service: Any | None = None, *, analytics: bool = True) -> Any:
+    """Build the linked-accounts page (``notebooks/02_linked_accounts.ipynb``).
+
+    Args:
+        service: A :class:`~linkkit.linking.LinkService`; built from ``Settings.load()`` when ``None``.
+        analytics: Include the Analytics tab (built when first opened).
+
+    Returns:
+        The widget to display. Its ``.panel`` is the state model.
+    """
+    from linkkit.ui.accounts import AccountsPanel, AccountsView
+
+    try:
+        svc = _service(service)
+        panel = AccountsPanel(svc)
+        panel.load()
+        view = AccountsView(panel, analytics=analytics)
+    except Exception as exc:
+        log.exception("the linked-accounts page could not start")
+        return _failure_view(exc, "Linked accounts")
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        # A preheated kernel loaded the links before anyone asked for the page: read them again on arrival.
+        def reload() -> None:
+            page_query()
+            panel.load()
+
+        threading.Thread(target=reload, name="linkkit-page-query", daemon=True).start()
+    return view

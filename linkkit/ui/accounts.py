@@ -1,0 +1,703 @@
+"""The linked-accounts page: the shop's links with their actions, the event history, the Troubleshooter and
+the Analytics tab.
+
+:class:`AccountsPanel` holds the state and calls :class:`~linkkit.linking.LinkService`; :class:`AccountsView`
+renders it. Slow calls run in a thread (``busy`` says what), every failure shows its troubleshooting entry.
+
+Example:
+    >>> from linkkit.ui.accounts import EVENT_KINDS
+    >>> "unlinked" in EVENT_KINDS
+    True
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import traitlets
+
+from linkkit import troubleshoot
+from linkkit.models import LinkStatus, Role
+from linkkit.ui.components import (
+    AuthorizeLink,
+    LogView,
+    ProblemView,
+    badge,
+    bullet_list,
+    button,
+    esc,
+    expiry_text,
+    format_time,
+    html_block,
+    problem_html,
+    relative_time,
+    set_html,
+    status_badge,
+    style_widget,
+)
+from linkkit.ui.errors import Problem, Reporter, guarded, on_error
+from linkkit.ui.views import account_html, header_html, shop_label
+
+__all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
+
+#: Event kinds the history filter offers, with the words shown for them.
+EVENT_KINDS: dict[str, str] = {
+    "shop_connected": "Shop connected",
+    "authorization_started": "Authorization started",
+    "authorized": "Authorized on TikTok",
+    "authorization_failed": "Authorization failed",
+    "invitation_sent": "Invitation sent",
+    "invitation_accepted": "Invitation accepted",
+    "binding_confirmed": "Seller confirmed the link",
+    "linked": "Linked",
+    "verified": "Verified",
+    "check_failed": "Check failed",
+    "refreshed": "Token refreshed",
+    "repaired": "Repaired",
+    "replaced": "Replaced",
+    "unlinked": "Unlinked",
+}
+
+
+class AccountsPanel(traitlets.HasTraits):
+    """State and actions of the linked-accounts page."""
+
+    shops: traitlets.List[Any] = traitlets.List()
+    shop_id = traitlets.Unicode("")
+    links: traitlets.List[Any] = traitlets.List()
+    include_unlinked = traitlets.Bool(False)
+    events: traitlets.List[Any] = traitlets.List()
+    event_kinds = traitlets.List(traitlets.Unicode())  # empty = all
+    event_text = traitlets.Unicode("")
+    busy = traitlets.Unicode("")
+    progress = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0))
+    confirm_unlink = traitlets.Int(0)  # link id awaiting confirmation
+    repair_link_id = traitlets.Int(0)
+    repair_auth = traitlets.Any(None, allow_none=True)
+    message = traitlets.Unicode("")  # a neutral outcome ("@x unlinked.")
+
+    def __init__(self, service: Any, *, poll_interval: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.service = service
+        self.poll_interval = poll_interval
+        self.reporter = Reporter()
+        self._task: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def settings(self) -> Any:
+        return self.service.settings
+
+    @property
+    def shop(self) -> Any:
+        return next((s for s in self.shops if s.id == self.shop_id), None)
+
+    # ------------------------------------------------------------------ plumbing (same contract as Wizard)
+
+    def run(self, label: str, work: Callable[[], None], *, background: bool = True) -> None:
+        def target() -> None:
+            try:
+                guarded(self.reporter, work, label.rstrip("…"))
+            finally:
+                self.busy = ""
+
+        self.reporter.clear()
+        self.message = ""
+        self.busy = label
+        if not background:
+            target()
+            return
+        thread = threading.Thread(target=target, name=f"linkkit-{label}", daemon=True)
+        self._task = thread
+        thread.start()
+
+    def wait(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self._task
+            if task is not None:
+                task.join(max(0.0, deadline - time.monotonic()))
+            if (task is None or not task.is_alive()) and not self.busy:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"panel still busy: {self.busy!r}")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._stop.set()
+
+    # ------------------------------------------------------------------ reading
+
+    @on_error
+    def load(self) -> None:
+        """Reading your shops."""
+        self.shops = list(self.service.connected_shops())
+        if self.shops and self.shop_id not in {s.id for s in self.shops}:
+            self.shop_id = self.shops[0].id
+        self.refresh()
+
+    @on_error
+    def refresh(self) -> None:
+        """Reading the links."""
+        if not self.shop_id:
+            self.links = []
+            self.events = []
+            return
+        self.links = list(self.service.links(self.shop_id, include_unlinked=self.include_unlinked))
+        self.refresh_events()
+
+    @on_error
+    def refresh_events(self) -> None:
+        """Reading the history."""
+        if not self.shop_id:
+            self.events = []
+            return
+        kinds = list(self.event_kinds) or None
+        events = list(self.service.events(self.shop_id, kinds=kinds, limit=200))
+        text = self.event_text.strip().lower().lstrip("@")
+        if text:
+            events = [e for e in events if text in f"{e.username} {e.detail} {e.kind} {e.actor}".lower()]
+        self.events = events
+
+    @on_error
+    def select_shop(self, shop_id: str) -> None:
+        """Opening the shop."""
+        self.shop_id = shop_id
+        self.confirm_unlink = 0
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    @on_error
+    def verify(self, link_id: int) -> None:
+        """Checking the link."""
+
+        def work() -> None:
+            link = self.service.verify(link_id)
+            self.refresh()
+            failing = link.failing_check
+            if failing is None:
+                self.message = f"@{link.account.username} passed every check."
+            else:
+                self._report_check(link, failing)
+
+        self.run("Checking the link…", work)
+
+    def _report_check(self, link: Any, failing: Any) -> None:
+        entry = troubleshoot.entry(failing.reason)
+        from linkkit.errors import LinkkitError
+
+        try:
+            exc = LinkkitError(f"@{link.account.username}: {failing.name.label} — {failing.detail}",
+                               reason=failing.reason or "provider_error")
+        except ValueError:
+            exc = LinkkitError(f"@{link.account.username}: {failing.name.label}", reason="provider_error")
+        retry = (lambda: self.verify(link.id)) if entry.retryable else None
+        self.reporter.report(exc, context="Checking the link", retry=retry)
+
+    @on_error
+    def verify_all(self) -> None:
+        """Checking every link."""
+
+        def work() -> None:
+            total = len([link for link in self.links if link.active])
+            self.progress = (0, total)
+
+            def progress(done: int, total: int) -> None:
+                self.progress = (done, total)
+
+            results = self.service.verify_all(self.shop_id, progress=progress)
+            self.refresh()
+            failing = [link for link in results if link.status is not LinkStatus.CONNECTED]
+            self.message = (
+                f"All {len(results)} links passed every check."
+                if not failing
+                else f"{len(results) - len(failing)} of {len(results)} links are Connected; "
+                + ", ".join(f"@{link.account.username} ({link.status.label})" for link in failing)
+                + " need a look."
+            )
+
+        self.run("Checking every link…", work)
+
+    @on_error
+    def ask_unlink(self, link_id: int) -> None:
+        """Preparing to unlink."""
+        self.reporter.clear()
+        self.confirm_unlink = link_id
+
+    @on_error
+    def unlink(self, link_id: int) -> None:
+        """Unlinking the account."""
+        self.confirm_unlink = 0
+
+        def work() -> None:
+            link = self.service.unlink(link_id)
+            self.refresh()
+            self.message = (f"@{link.account.username} is unlinked. If Seller Center still shows it, "
+                            "remove it there too.")
+
+        self.run("Unlinking…", work)
+
+    @on_error
+    def repair(self, link_id: int) -> None:
+        """Preparing the re-authorization."""
+        link = next((item for item in self.links if item.id == link_id), None)
+        if link is None:
+            link = self.service.link(link_id)
+
+        def work() -> None:
+            start = self.service.begin_authorization(link.shop_id, link.role, link_id=link.id)
+            self.repair_auth = start
+            self.repair_link_id = link.id
+            self._watch_repair(start.pending_id, link.id)
+
+        self.run("Preparing the re-authorization…", work)
+
+    def cancel_repair(self) -> None:
+        self._stop.set()
+        self.repair_auth = None
+        self.repair_link_id = 0
+
+    def _watch_repair(self, pending_id: int, link_id: int) -> None:
+        self._stop.set()
+        stop = threading.Event()
+        self._stop = stop
+
+        def tick() -> bool:
+            pending = self.service.pending(pending_id)
+            if pending.used_at is None:
+                if pending.expires_at <= self.service.now():
+                    self.repair_auth = None
+                    self.repair_link_id = 0
+                    from linkkit.errors import StateMismatch
+
+                    self.reporter.report(StateMismatch("The re-authorization expired.",
+                                                       reason="authorization_expired"), context="Repair")
+                    return True
+                return False
+            if pending.outcome is None:  # the other tab is still exchanging the code
+                return False
+            self.repair_auth = None
+            self.repair_link_id = 0
+            if pending.outcome != "ok":
+                from linkkit.errors import LinkkitError
+
+                entry = troubleshoot.entry(pending.outcome)
+                self.reporter.report(LinkkitError(entry.meaning, reason=entry.code), context="Repair")
+                return True
+            link = self.service.verify(link_id)
+            self.refresh()
+            self.message = f"@{link.account.username} re-authorized: {link.status.label}."
+            return True
+
+        def loop() -> None:
+            while not stop.is_set():
+                done = guarded(self.reporter, tick, "Repair")
+                if done is None or done:
+                    return
+                stop.wait(self.poll_interval)
+
+        threading.Thread(target=loop, name="linkkit-repair", daemon=True).start()
+
+    def wizard_url(self, **params: str) -> str:
+        from urllib.parse import urlencode
+
+        base = self.settings.public_url.rstrip("/") + "/voila/render/01_link_accounts.ipynb"
+        return f"{base}?{urlencode(params)}" if params else base
+
+
+# ---------------------------------------------------------------------------------------------- views
+
+
+class _LinkRow:
+    def __init__(self, view: AccountsView) -> None:
+        self.view = view
+        self.link_id = 0
+        self.account = html_block("")
+        self.role = html_block("")
+        self.status = html_block("")
+        self.verified = html_block("")
+        self.expiry = html_block("")
+        self.verify = button("Verify now")
+        self.repair = button("Repair")
+        self.unlink = button("Unlink", style="")
+        self.replace = AuthorizeLink(label="Replace", kind="secondary",
+                                     hint="Opens the wizard to replace the Official account")
+        self.verify.on_click(lambda _b: view.on_verify(self.link_id))
+        self.repair.on_click(lambda _b: view.on_repair(self.link_id))
+        self.unlink.on_click(lambda _b: view.on_unlink(self.link_id))
+        self.actions = W.HBox([self.verify, self.repair, self.unlink, self.replace])
+        self.actions.add_class("lk-actions")
+        self.box = W.HBox([self.account, self.role, self.status, self.verified, self.expiry, self.actions])
+        self.box.add_class("lk-trow")
+
+    def show(self, link: Any, panel: AccountsPanel) -> None:
+        self.link_id = link.id
+        name = link.account.username or link.account.display_name
+        self.account.value = account_html(link.account, loopback_only=panel.settings.mode == "sandbox")
+        self.role.value = f'<span class="lk-cell-label">Role</span>{esc(link.role.label)}'
+        self.status.value = f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
+        self.verified.value = (
+            f'<span class="lk-cell-label">Last verified</span>'
+            f'<span title="{esc(format_time(link.last_verified_at))}">'
+            f"{esc(relative_time(link.last_verified_at, panel.service.now()))}</span>"
+        )
+        text, cls = expiry_text(link.token_expires_at, panel.service.now())
+        self.expiry.value = (
+            f'<span class="lk-cell-label">Token</span><span class="{cls}" '
+            f'title="{esc(format_time(link.token_expires_at))}">{esc(text)}</span>'
+        )
+        active = link.active
+        busy = bool(panel.busy)
+        for btn, what in ((self.verify, "Verify"), (self.repair, "Repair"), (self.unlink, "Unlink")):
+            btn.disabled = busy or not active
+            btn.tooltip = f"{what} @{name}"
+            btn.layout.display = "" if active else "none"
+        self.repair.tooltip = f"Authorize @{name} again, keeping this link's record and history"
+        is_official = link.role is Role.OFFICIAL and active
+        self.replace.layout.display = "" if is_official else "none"
+        self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""
+
+
+class AccountsView(W.VBox):
+    """The linked-accounts page. Display it; drive it through its :class:`AccountsPanel`."""
+
+    def __init__(self, panel: AccountsPanel, *, analytics: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_class("lk-app")
+        self.panel = panel
+        self.reporter = panel.reporter
+        self._lock = threading.RLock()
+        self._header = html_block("")
+        self._busy = html_block("")
+        self._message = html_block("")
+        self._problem = ProblemView(self.reporter)
+        self._log = LogView(self.reporter)
+
+        # --- linked accounts tab
+        self._shop = W.Dropdown(options=[], description="Shop", layout=W.Layout(width="auto"))
+        self._shop.observe(self._on_shop, names="value")
+        self._verify_all = button("Verify all", style="primary")
+        self._verify_all.on_click(self.on_verify_all)
+        self._progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="220px"))
+        self._progress_text = html_block("")
+        self._show_unlinked = W.Checkbox(value=False, description="Show unlinked accounts", indent=False)
+        self._show_unlinked.observe(self._on_show_unlinked, names="value")
+        self._add = AuthorizeLink(label="Link another account", kind="secondary",
+                                  hint="Opens the linking wizard in a new tab")
+        self._reload = button("Reload")
+        self._reload.on_click(self.on_reload)
+        toolbar = W.HBox([self._shop, self._verify_all, self._progress, self._progress_text])
+        toolbar.add_class("lk-row")
+        toolbar2 = W.HBox([self._show_unlinked, self._add, self._reload])
+        toolbar2.add_class("lk-row")
+        self._confirm_text = html_block("")
+        self._confirm_yes = button("Unlink", style="danger")
+        self._confirm_yes.on_click(self.on_confirm_unlink)
+        self._confirm_no = button("Keep it")
+        self._confirm_no.on_click(self.on_cancel_unlink)
+        self._confirm = W.VBox([self._confirm_text, W.HBox([self._confirm_yes, self._confirm_no])])
+        self._confirm.add_class("lk-panel")
+        self._confirm.add_class("lk-panel-warn")
+        self._repair_text = html_block("")
+        self._repair_link = AuthorizeLink(label="Authorize again with TikTok",
+                                          hint="Opens TikTok's permission page in a new tab")
+        self._repair_cancel = button("Cancel")
+        self._repair_cancel.on_click(self.on_cancel_repair)
+        self._repair = W.VBox([self._repair_text, W.HBox([self._repair_link, self._repair_cancel])])
+        self._repair.add_class("lk-panel")
+        self._repair.add_class("lk-panel-info")
+        self._thead = html_block(
+            "<div class='lk-trow lk-thead' style='border:none;padding:0'><div>Account</div><div>Role</div>"
+            "<div>Status</div>"
+            "<div>Last verified</div><div>Token</div><div>Actions</div></div>"
+        )
+        self._empty = html_block("")
+        self._rows: list[_LinkRow] = []
+        self._table = W.VBox([])
+        self._table.add_class("lk-table")
+        accounts_tab = W.VBox([toolbar, toolbar2, self._confirm, self._repair, self._thead, self._empty,
+                               self._table])
+        accounts_tab.add_class("lk-card")
+
+        # --- history tab
+        self._kinds = W.SelectMultiple(options=[(v, k) for k, v in EVENT_KINDS.items()], value=(),
+                                       description="Kinds", rows=6, layout=W.Layout(width="auto"))
+        self._kinds.observe(self._on_filter, names="value")
+        self._text = W.Text(value="", placeholder="@username or word", description="Search",
+                            continuous_update=False)
+        self._text.observe(self._on_filter, names="value")
+        self._clear = button("Clear filters")
+        self._clear.on_click(self.on_clear_filters)
+        self._events = html_block("")
+        filters = W.HBox([self._kinds, W.VBox([self._text, self._clear])])
+        filters.add_class("lk-row")
+        history_tab = W.VBox([
+            html_block("<h2>History</h2><p class='lk-muted'>Everything linkkit did for this shop, newest first. "
+                       "Hold Ctrl or ⌘ to pick several kinds.</p>"),
+            filters, self._events,
+        ])
+        history_tab.add_class("lk-card")
+
+        # --- troubleshooter tab
+        self._symptom = W.Dropdown(options=self._symptom_options(), value=None, description="What happened?",
+                                   style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self._symptom.observe(self._on_symptom, names="value")
+        self._search = W.Text(value="", placeholder="e.g. nothing happens after authorize, or a reason code",
+                              description="Search", continuous_update=True)
+        self._search.observe(self._on_search, names="value")
+        self._entry = html_block("")
+        self._faq = html_block("")
+        trouble_tab = W.VBox([
+            html_block("<h2>Troubleshooter</h2><p class='lk-muted'>Pick what you see, type a few words or paste "
+                       "a reason code.</p>"),
+            self._symptom, self._search, self._entry, self._faq,
+        ])
+        trouble_tab.add_class("lk-card")
+
+        # --- analytics tab (built when first opened)
+        self._analytics_enabled = analytics
+        self._analytics = W.VBox([html_block("<p class='lk-muted'>Opening analytics…</p>")])
+        self._analytics_built = False
+
+        tabs = [accounts_tab, history_tab, trouble_tab] + ([self._analytics] if analytics else [])
+        self._tabs = W.Tab(children=tabs)
+        for i, title in enumerate(["Linked accounts", "History", "Troubleshooter", "Analytics"][: len(tabs)]):
+            self._tabs.set_title(i, title)
+        self._tabs.observe(self._on_tab, names="selected_index")
+
+        self.children = [style_widget(), self._header, self._busy, self._message, self._problem, self._tabs,
+                         self._log]
+        panel.observe(self._refresh)
+        self._render_trouble()
+        self._refresh()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _refresh(self, change: Any = None) -> None:
+        with self._lock:
+            self._render(change)
+
+    def _render(self, change: Any) -> None:
+        p = self.panel
+        name = change.get("name") if change else None
+        self._header.value = header_html(p.settings.mode, p.shop, "Linked accounts")
+        set_html(self._busy, (
+            f'<div class="lk-panel lk-panel-info" role="status" aria-live="polite"><span class="lk-spinner" '
+            f'aria-hidden="true"></span>{esc(p.busy)}</div>' if p.busy else ""
+        ))
+        set_html(self._message, (
+            f'<div class="lk-panel lk-panel-ok" role="status">{esc(p.message)}</div>' if p.message else ""
+        ))
+        if name == "events" or name is None:
+            self._events.value = self._events_html()
+        if name in ("events", "event_kinds", "event_text"):
+            return
+        options = [(shop_label(s), s.id) for s in p.shops]
+        if list(self._shop.options) != options:
+            self._shop.options = options
+        if p.shop_id and self._shop.value != p.shop_id:
+            self._shop.value = p.shop_id
+        self._add.href = p.wizard_url(shop_id=p.shop_id) if p.shop_id else p.wizard_url()
+        done, total = p.progress
+        self._progress.max = max(total, 1)
+        self._progress.value = done
+        self._progress.layout.visibility = "visible" if total else "hidden"
+        self._progress_text.value = f"<span class='lk-muted'>{done} of {total} checked</span>" if total else ""
+        self._verify_all.disabled = bool(p.busy) or not any(link.active for link in p.links)
+        # rows
+        links = list(p.links)
+        while len(self._rows) < len(links):
+            self._rows.append(_LinkRow(self))
+        for row, link in zip(self._rows, links, strict=False):
+            row.show(link, p)
+        boxes = tuple(row.box for row in self._rows[: len(links)])
+        if self._table.children != boxes:
+            self._table.children = boxes
+        self._thead.layout.display = "" if links else "none"
+        if not p.shops:
+            self._empty.value = (
+                "<p><strong>No shop is connected yet.</strong> Open the linking wizard to connect Seller Center "
+                "and link your first account.</p>"
+            )
+        elif not links:
+            self._empty.value = "<p><strong>No accounts are linked to this shop yet.</strong></p>"
+        else:
+            self._empty.value = ""
+        self._empty.layout.display = "" if self._empty.value else "none"
+        # unlink confirmation
+        target = next((link for link in links if link.id == p.confirm_unlink), None)
+        if target is not None:
+            from linkkit import guide
+
+            kind = guide.ACCOUNT_TYPES[target.role.value]
+            self._confirm_text.value = (
+                f"<p><strong>Unlink {esc(target.account.display_name)} (@{esc(target.account.username)})?</strong>"
+                f"</p><p>{esc(kind.replacement)}</p>"
+            )
+            self._confirm.layout.display = ""
+            self._confirm_yes.description = f"Unlink @{target.account.username}"
+        else:
+            self._confirm.layout.display = "none"
+        # repair
+        if p.repair_link_id:
+            link = next((item for item in links if item.id == p.repair_link_id), None)
+            who = f"@{link.account.username}" if link else "the account"
+            self._repair_text.value = (
+                f"<p><strong>Repair {esc(who)}.</strong> Sign in to TikTok as {esc(who)} in the new tab and keep "
+                "every permission ticked. The link keeps its record and history; this page updates by itself.</p>"
+            )
+            self._repair_link.href = p.repair_auth.url if p.repair_auth is not None else ""
+            self._repair.layout.display = ""
+        else:
+            self._repair.layout.display = "none"
+
+    def _events_html(self) -> str:
+        events = list(self.panel.events)
+        if not events:
+            return "<p class='lk-muted'>No events match.</p>"
+        rows = []
+        for e in events:
+            kind = EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize())
+            tone = "bad" if e.kind in ("check_failed", "authorization_failed") else (
+                "ok" if e.kind in ("verified", "linked") else "muted")
+            who = f"@{e.username}" if e.username else ""
+            rows.append(
+                f"<tr><td title='{esc(format_time(e.at))}'>{esc(format_time(e.at))}</td><td>{badge(kind, tone)}</td>"
+                f"<td>{esc(who)}</td><td>{esc(e.role.capitalize() if e.role else '')}</td>"
+                f"<td>{esc(e.detail)}</td><td>{esc(e.actor)}</td></tr>"
+            )
+        return (
+            "<table class='lk-events'><thead><tr><th>When</th><th>What</th><th>Account</th><th>Role</th>"
+            f"<th>Detail</th><th>By</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    @staticmethod
+    def _symptom_options() -> list[tuple[str, str]]:
+        options = []
+        for entry in troubleshoot.CATALOGUE.values():
+            options.append((f"{entry.title} ({entry.code})", entry.code))
+        return sorted(options)
+
+    def _render_trouble(self) -> None:
+        text = self._search.value.strip()
+        code = self._symptom.value
+        parts = []
+        entries = []
+        if code:
+            entries = [troubleshoot.entry(code)]
+        elif text:
+            entries = troubleshoot.search(text)[:3]
+        for entry in entries:
+            problem = Problem(code=entry.code, title=entry.title, message="", meaning=entry.meaning,
+                              causes=entry.causes, steps=entry.steps, retryable=entry.retryable)
+            retry = "<p class='lk-small lk-muted'>Trying again can help.</p>" if entry.retryable else ""
+            parts.append(f'<div class="lk-panel">{problem_html(problem)}{retry}</div>')
+        if text and not entries:
+            parts.append("<p class='lk-muted'>No troubleshooting entry matches; the questions below may help.</p>")
+        self._entry.value = "".join(parts)
+        faq = troubleshoot.search_faq(text) if text else list(troubleshoot.FAQ)
+        items = "".join(
+            f"<details><summary>{esc(item.question)}</summary><p>{esc(item.answer)}</p></details>" for item in faq
+        )
+        self._faq.value = (
+            f"<div class='lk-faq'><h3>Questions sellers ask</h3>{items or '<p class=lk-muted>No question matches.</p>'}"
+            "</div>"
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def _on_shop(self, change: Any) -> None:
+        if change["new"] and change["new"] != self.panel.shop_id:
+            self.panel.select_shop(change["new"])
+
+    def _on_show_unlinked(self, change: Any) -> None:
+        self.panel.include_unlinked = bool(change["new"])
+        self.panel.refresh()
+
+    def _on_filter(self, _change: Any) -> None:
+        self.panel.event_kinds = list(self._kinds.value)
+        self.panel.event_text = self._text.value
+        self.panel.refresh_events()
+
+    def on_clear_filters(self, _button: Any) -> None:
+        self._kinds.value = ()
+        self._text.value = ""
+
+    def _on_symptom(self, _change: Any) -> None:
+        self._render_trouble()
+
+    def _on_search(self, _change: Any) -> None:
+        if self._search.value and self._symptom.value is not None:
+            self._symptom.value = None
+        self._render_trouble()
+
+    @on_error
+    def _on_tab(self, change: Any) -> None:
+        """Opening the tab."""
+        if change["new"] == 3 and self._analytics_enabled and not self._analytics_built:
+            self._analytics_built = True
+            self._analytics.children = [self._build_analytics()]
+
+    def _build_analytics(self) -> Any:
+        try:
+            from linkkit.ui.analytics_view import AnalyticsView
+
+            try:
+                view = AnalyticsView(self.panel.service)
+            except TypeError:
+                view = AnalyticsView()
+            return view.widget
+        except Exception as exc:
+            self.reporter.note(f"Analytics could not open: {type(exc).__name__}: {exc}")
+            import logging
+
+            logging.getLogger(__name__).exception("analytics view failed")
+            return html_block(
+                '<div class="lk-panel lk-panel-warn"><h3>Analytics is not available right now</h3>'
+                "<p>The rest of the dashboard works. The activity log at the bottom of the page says why; "
+                "linking and verifying accounts are not affected.</p></div>"
+            )
+
+    @on_error
+    def on_verify(self, link_id: int) -> None:
+        """Checking the link."""
+        self.panel.verify(link_id)
+
+    @on_error
+    def on_repair(self, link_id: int) -> None:
+        """Preparing the re-authorization."""
+        self.panel.repair(link_id)
+
+    @on_error
+    def on_unlink(self, link_id: int) -> None:
+        """Preparing to unlink."""
+        self.panel.ask_unlink(link_id)
+
+    @on_error
+    def on_confirm_unlink(self, _button: Any) -> None:
+        """Unlinking the account."""
+        self.panel.unlink(self.panel.confirm_unlink)
+
+    def on_cancel_unlink(self, _button: Any) -> None:
+        self.panel.confirm_unlink = 0
+
+    def on_cancel_repair(self, _button: Any) -> None:
+        self.panel.cancel_repair()
+
+    @on_error
+    def on_verify_all(self, _button: Any) -> None:
+        """Checking every link."""
+        self.panel.verify_all()
+
+    @on_error
+    def on_reload(self, _button: Any) -> None:
+        """Reloading."""
+        self.panel.load()
+
+
+_ = (bullet_list, LinkStatus)

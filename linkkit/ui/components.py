@@ -1,0 +1,324 @@
+"""Small building blocks shared by the dashboard's views: styles, badges, an accessible "open in a new tab"
+button, the problem card and the activity log.
+
+Everything that shows text from TikTok or from an exception goes through :func:`esc` first.
+
+Example:
+    >>> badge("Connected", "ok")
+    '<span class="lk-badge lk-badge-ok">Connected</span>'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import anywidget
+import ipywidgets as W
+import traitlets
+
+from linkkit.models import LinkStatus
+from linkkit.ui.errors import Problem, Reporter, on_error
+
+__all__ = [
+    "AuthorizeLink",
+    "LogView",
+    "PageUrl",
+    "ProblemView",
+    "badge",
+    "button",
+    "css",
+    "esc",
+    "expiry_text",
+    "html_block",
+    "relative_time",
+    "set_html",
+    "status_badge",
+    "style_widget",
+]
+
+
+def esc(value: object) -> str:
+    """Escape any value for an HTML widget (TikTok display names, messages, URLs)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+@cache
+def css() -> str:
+    """The dashboard stylesheet (the same file the Voila template links)."""
+    path = resources.files("linkkit").joinpath("share/jupyter/voila/templates/linkkit/static/linkkit.css")
+    return path.read_text(encoding="utf-8")
+
+
+def style_widget() -> W.HTML:
+    """An invisible widget carrying the stylesheet, for JupyterLab (Voila links it from the template too)."""
+    widget = W.HTML(f"<style>{css()}</style>")
+    widget.layout.display = "none"
+    return widget
+
+
+def html_block(content: str = "", *classes: str) -> W.HTML:
+    """An HTML widget with linkkit classes. ``content`` must already be escaped."""
+    widget = W.HTML(content)
+    for cls in classes:
+        widget.add_class(cls)
+    return widget
+
+
+def set_html(widget: W.HTML, value: str) -> None:
+    """Set an HTML widget's content and hide it when empty (so empty slots leave no gap)."""
+    widget.value = value
+    widget.layout.display = "" if value else "none"
+
+
+def button(description: str, *, style: str = "", tooltip: str = "", disabled: bool = False) -> W.Button:
+    """A labelled button (``style``: ``primary``, ``danger``, ``info``, ``warning`` or ``""``)."""
+    btn = W.Button(description=description, button_style=style, tooltip=tooltip or description, disabled=disabled)
+    btn.layout.width = "auto"
+    return btn
+
+
+def badge(text: str, kind: str = "muted") -> str:
+    """A pill. ``text`` is escaped."""
+    return f'<span class="lk-badge lk-badge-{esc(kind)}">{esc(text)}</span>'
+
+
+_STATUS_KIND = {
+    LinkStatus.CONNECTED: "ok",
+    LinkStatus.AWAITING_SELLER_CENTER: "info",
+    LinkStatus.PENDING: "muted",
+    LinkStatus.NEEDS_ATTENTION: "bad",
+    LinkStatus.UNLINKED: "muted",
+}
+
+
+def status_badge(status: LinkStatus) -> str:
+    return badge(status.label, _STATUS_KIND.get(status, "muted"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 90:
+        return _plural(max(1, round(seconds)), "second") if seconds < 60 else "1 minute"
+    if seconds < 90 * 60:
+        return _plural(round(seconds / 60), "minute")
+    if seconds < 36 * 3600:
+        return _plural(round(seconds / 3600), "hour")
+    return _plural(round(seconds / 86400), "day")
+
+
+def relative_time(when: datetime | None, now: datetime | None = None) -> str:
+    """``"5 minutes ago"`` / ``"in 3 days"`` / ``"never"``."""
+    if when is None:
+        return "never"
+    now = now or _now()
+    delta = (when - now).total_seconds()
+    if abs(delta) < 30:
+        return "just now"
+    return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
+
+
+def expiry_text(expires_at: datetime | None, now: datetime | None = None) -> tuple[str, str]:
+    """Token expiry as (text, css class): amber within 7 days, red once expired."""
+    if expires_at is None:
+        return ("no expiry recorded", "lk-muted")
+    now = now or _now()
+    seconds = (expires_at - now).total_seconds()
+    if seconds <= 0:
+        return (f"expired {_span(seconds)} ago", "lk-red")
+    text = f"expires in {_span(seconds)}"
+    return (text, "lk-amber" if seconds <= 7 * 86400 else "")
+
+
+def format_time(when: datetime | None) -> str:
+    if when is None:
+        return "—"
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --------------------------------------------------------------------------- open-in-a-new-tab button
+
+_LINK_ESM = """
+function render({ model, el }) {
+  const a = document.createElement("a");
+  a.target = "_blank";
+  a.rel = "noopener";
+  const sync = () => {
+    const href = model.get("href");
+    const off = model.get("disabled") || !href;
+    a.className = "lk-btn " + (model.get("kind") === "secondary" ? "lk-btn-secondary" : "lk-btn-primary");
+    a.textContent = model.get("label");
+    a.setAttribute("role", "button");
+    if (off) {
+      a.removeAttribute("href");
+      a.setAttribute("aria-disabled", "true");
+      a.tabIndex = 0;
+    } else {
+      a.href = href;
+      a.removeAttribute("aria-disabled");
+      a.tabIndex = 0;
+    }
+    const tip = model.get("hint");
+    if (tip) { a.title = tip; } else { a.removeAttribute("title"); }
+  };
+  a.addEventListener("click", (event) => {
+    if (a.getAttribute("aria-disabled") === "true") { event.preventDefault(); return; }
+    model.set("clicks", model.get("clicks") + 1);
+    model.save_changes();
+  });
+  a.addEventListener("keydown", (event) => {
+    if (event.key === " " && a.getAttribute("aria-disabled") !== "true") { event.preventDefault(); a.click(); }
+  });
+  for (const name of ["href", "label", "disabled", "kind", "hint"]) { model.on("change:" + name, sync); }
+  sync();
+  el.appendChild(a);
+}
+export default { render };
+"""
+
+
+class AuthorizeLink(anywidget.AnyWidget):
+    """A real link styled as a button that opens ``href`` in a new tab and tells the kernel it was used.
+
+    A widget ``Button`` cannot open a page without a pop-up blocker stepping in; an ``<a target=_blank>`` can,
+    and is keyboard reachable. ``clicks`` counts activations (call :meth:`click` in tests).
+    """
+
+    _esm = _LINK_ESM
+    href = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("Open").tag(sync=True)
+    hint = traitlets.Unicode("").tag(sync=True)
+    kind = traitlets.Unicode("primary").tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+    clicks = traitlets.Int(0).tag(sync=True)
+
+    def click(self) -> None:
+        """Act as if the person activated the link (widget tests)."""
+        if not self.disabled and self.href:
+            self.clicks += 1
+
+
+_URL_ESM = """
+function render({ model, el }) {
+  const clean = () => {
+    if (model.get("clean") && window.location.search) {
+      window.history.replaceState(null, "", window.location.pathname);
+    }
+  };
+  model.on("change:clean", clean);
+  clean();
+}
+export default { render };
+"""
+
+
+class PageUrl(anywidget.AnyWidget):
+    """Removes ``?code=…&state=…`` from the address bar once a callback was consumed (so a reload is clean)."""
+
+    _esm = _URL_ESM
+    clean = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.layout.display = "none"
+
+
+# --------------------------------------------------------------------------- problems and the log
+
+
+def problem_html(problem: Problem) -> str:
+    """The troubleshooting entry of a problem, as HTML (everything escaped)."""
+    parts = [f'<div class="lk-problem" role="alert"><h3>{esc(problem.title)}</h3>']
+    if problem.message and problem.message != problem.title:
+        parts.append(f"<p>{esc(problem.message)}</p>")
+    if problem.violations:
+        parts.append("<ul>" + "".join(f"<li>{esc(v)}</li>" for v in problem.violations) + "</ul>")
+    if problem.meaning:
+        parts.append(f"<p><strong>What this means:</strong> {esc(problem.meaning)}</p>")
+    if problem.causes:
+        parts.append("<p><strong>Likely causes</strong></p><ul>")
+        parts.extend(f"<li>{esc(c)}</li>" for c in problem.causes)
+        parts.append("</ul>")
+    if problem.steps:
+        parts.append("<p><strong>What to do</strong></p><ol>")
+        parts.extend(f"<li>{esc(s)}</li>" for s in problem.steps)
+        parts.append("</ol>")
+    ref = f" · reference {esc(problem.error_id)}" if problem.error_id else ""
+    parts.append(f'<p class="lk-code">Reason code: {esc(problem.code)}{ref}</p></div>')
+    return "".join(parts)
+
+
+class ProblemView(W.VBox):
+    """Shows a reporter's current problem with Retry (when retryable) and Dismiss."""
+
+    def __init__(self, reporter: Reporter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reporter = reporter
+        self._text = html_block("")
+        self._retry = button("Try again", style="primary")
+        self._dismiss = button("Dismiss")
+        self._retry.on_click(self._on_retry)
+        self._dismiss.on_click(self._on_dismiss)
+        self._buttons = W.HBox([self._retry, self._dismiss])
+        self._buttons.add_class("lk-row")
+        self.children = [self._text, self._buttons]
+        self.add_class("lk-panel")
+        self.add_class("lk-panel-bad")
+        reporter.observe(self._render, names="problem")
+        self._render()
+
+    def _render(self, _change: Any = None) -> None:
+        problem = self.reporter.problem
+        if problem is None:
+            self.layout.display = "none"
+            self._text.value = ""
+            return
+        self._text.value = problem_html(problem)
+        self._retry.layout.display = "" if (problem.retryable and self.reporter.retry_action) else "none"
+        self.layout.display = ""
+
+    @on_error
+    def _on_retry(self, _button: W.Button) -> None:
+        """Try again."""
+        action = self.reporter.retry_action
+        self.reporter.clear()
+        if action is not None:
+            action()
+
+    def _on_dismiss(self, _button: W.Button) -> None:
+        self.reporter.clear()
+
+
+class LogView(W.Accordion):
+    """A collapsible activity log (redacted), so no failure is ever silent."""
+
+    def __init__(self, reporter: Reporter, **kwargs: Any) -> None:
+        self._pre = html_block("", "lk-log")
+        super().__init__(children=[self._pre], **kwargs)
+        self.reporter = reporter
+        self.set_title(0, "Activity log")
+        self.selected_index = None
+        reporter.observe(self._render, names="lines")
+        self._render()
+
+    def _render(self, _change: Any = None) -> None:
+        lines = self.reporter.lines or ["Nothing to report yet."]
+        self._pre.value = "<pre>" + esc("\n".join(lines)) + "</pre>"
+        self.set_title(0, f"Activity log ({len(self.reporter.lines)})")
+
+
+def bullet_list(items: Iterable[str], ordered: bool = False) -> str:
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in items) + f"</{tag}>"
