@@ -249,9 +249,9 @@ class Store:
             # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front (BEGIN IMMEDIATE).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            _enable_wal(cursor)
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -660,6 +660,27 @@ class Store:
         else:
             with self._read() as c:
                 yield c
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch a SQLite file to WAL (persistent, so only its first opener changes it).
+
+    The switch needs an exclusive lock, and SQLite may refuse it at once (without waiting on busy_timeout)
+    while another new process is switching too; retry briefly.
+    """
+    import sqlite3
+    import time
+
+    for attempt in range(100):
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.05)
 
 
 def _new_id(result: Any) -> int:

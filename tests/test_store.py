@@ -169,3 +169,31 @@ def test_generated_key_file_is_private(tmp_path: Path) -> None:
     key = load_or_create_key(key_file)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert load_or_create_key(key_file) == key
+
+
+def test_many_processes_open_a_new_registry_at_once(tmp_path: Path) -> None:
+    """Voila's preheated kernels start together: each must open (and migrate) the same new registry and
+    share one generated key, with no 'database is locked' and no half-written key file."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pathlib, sys, time; from linkkit.config import Settings; from linkkit.linking import LinkService\n"
+        "print('ready', flush=True)\n"
+        "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.0005)\n"
+        "s = LinkService.from_settings(Settings(database_url=sys.argv[1]))\n"
+        "print(s.store.schema_version())\n"
+    )
+    go = tmp_path / "go"
+    env = {"LINKKIT_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    processes = [subprocess.Popen([sys.executable, "-c", code, url, str(go)], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    go.touch()
+    results = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 6, [err[-3000:] for _, err in results]
+    assert {out.strip() for out, _ in results} == {"1"}
+    keys = list((tmp_path / "home").glob("*secret.key*"))
+    assert [k.name for k in keys] == ["secret.key"], "no temp files left behind"
