@@ -37,6 +37,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,6 +120,10 @@ class Stack:
         return cmd
 
     def start(self, timeout: float = 90.0) -> Stack:
+        for port in (self.sandbox_port, self.voila_port):
+            if port and not _port_free(port):
+                raise RuntimeError(f"Port {port} on 127.0.0.1 is already in use (another linkkit dashboard?). "
+                                   "Stop it, or choose other ports with --port / --sandbox-port.")
         env = self.environment()
         out = subprocess.DEVNULL if self.quiet else None
         try:
@@ -165,8 +178,18 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         return 2
     sandbox_port = args.sandbox_port if settings.is_sandbox else None
     stack = Stack(notebooks, voila_port=args.port, sandbox_port=sandbox_port)
+
+    def _interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM/SIGHUP stop both servers as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     print("Starting linkkit" + (" (sandbox mode: no TikTok credentials needed)" if sandbox_port else " (live)"))
-    stack.start()
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
     print(f"\n  linkkit dashboard:  {stack.dashboard_url}")
     print(f"  linked accounts:    {stack.public_url}/voila/render/02_linked_accounts.ipynb")
     if sandbox_port:
