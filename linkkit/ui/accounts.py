@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import ipywidgets as W
@@ -61,6 +62,9 @@ EVENT_KINDS: dict[str, str] = {
     "replaced": "Replaced",
     "unlinked": "Unlinked",
 }
+
+
+ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 
 
 class AccountsPanel(traitlets.HasTraits):
@@ -463,6 +467,7 @@ class AccountsView(W.VBox):
         self._analytics_enabled = analytics
         self._analytics = W.VBox([html_block("<p class='lk-muted'>Opening analytics…</p>")])
         self._analytics_built = False
+        self.analytics_view: Any = None
 
         tabs = [accounts_tab, history_tab, trouble_tab] + ([self._analytics] if analytics else [])
         self._tabs = W.Tab(children=tabs)
@@ -614,6 +619,9 @@ class AccountsView(W.VBox):
     def _on_shop(self, change: Any) -> None:
         if change["new"] and change["new"] != self.panel.shop_id:
             self.panel.select_shop(change["new"])
+            self._analytics_built = False  # another shop: analytics reloads when its tab is shown
+            if self._tabs.selected_index == 3:
+                self._on_tab({"new": 3})
 
     def _on_show_unlinked(self, change: Any) -> None:
         self.panel.include_unlinked = bool(change["new"])
@@ -644,13 +652,23 @@ class AccountsView(W.VBox):
             self._analytics.children = [self._build_analytics()]
 
     def _build_analytics(self) -> Any:
+        """The shop's analytics: the registry's link intervals plus the Shop API's performance, content and
+        orders for the last 180 days, loaded in a thread with a progress bar as the tab opens."""
         try:
+            from linkkit.analytics.dataset import ShopSource
             from linkkit.ui.analytics_view import AnalyticsView
 
-            try:
-                view = AnalyticsView(self.panel.service)
-            except TypeError:
-                view = AnalyticsView()
+            service = self.panel.service
+            shop = self.panel.shop
+            if shop is None:
+                return AnalyticsView().widget  # the empty state says what to do
+            today = service.now().date()
+            view = AnalyticsView.from_sources(
+                service.store, service.shop_client(shop.id), [ShopSource(shop.id, shop.cipher)],
+                start=today - timedelta(days=ANALYTICS_DAYS), end=today + timedelta(days=1),
+            )
+            view.load()
+            self.analytics_view = view
             return view.widget
         except Exception as exc:
             self.reporter.note(f"Analytics could not open: {type(exc).__name__}: {exc}")

@@ -84,11 +84,11 @@ class AnalyticsView:
         self._charts = {name: widgets.Output() for name in ("gmv", "channels", "disruption", "funnel")}
         self._figures: dict[str, go.Figure] = {}
         self._format = widgets.ToggleButtons(options=["CSV", "Parquet"], value="CSV")
-        self._download = widgets.Button(description="Prepare download", icon="download")
+        self._download = widgets.Button(description="Prepare download")
         self._link = widgets.HTML()
-        self._upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload export")
+        self._upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload export", icon="")
         self._load = widgets.Button(
-            description="Load data", icon="refresh", layout={"display": "" if loader else "none"}
+            description="Load data", layout={"display": "" if loader else "none"}
         )
         self._empty = widgets.HTML(EMPTY_MESSAGE)
         self._log = widgets.Output(layout={"max_height": "120px", "overflow": "auto"})
@@ -99,7 +99,7 @@ class AnalyticsView:
         self._upload.observe(self._on_upload, names="value")
         self._load.on_click(self._on_load)
 
-        filters = widgets.HBox([self._shop, self._account, self._role, self._channel])
+        filters = widgets.HBox([self._shop, self._account, self._role, self._channel], layout={"flex_flow": "row wrap"})
         dates = widgets.HBox([self._start, self._end])
         grid = widgets.GridBox(
             list(self._charts.values()),
@@ -208,14 +208,11 @@ class AnalyticsView:
         self._tiles.value = _tiles_html(self._frames.kpis)
         self._figures = self._frames.figures()
         from IPython import get_ipython
-        from IPython.display import display
 
         in_kernel = get_ipython() is not None
         for name, out in self._charts.items():
             if in_kernel:  # the plotly mime bundle renders offline in Voila and JupyterLab
-                out.clear_output(wait=True)
-                with out:
-                    display(self._figures[name])
+                out.outputs = (_plotly_output(self._figures[name]),)
         self._link.value = ""
 
     # -- callbacks ------------------------------------------------------------------------------------
@@ -301,6 +298,16 @@ class AnalyticsView:
             )
         )
 
+    def load(self) -> None:
+        """Start loading with the view's loader (what "Load data" does); returns at once."""
+        self._on_load()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a load started by :meth:`load` (tests and scripts)."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout)
+
     @_guard
     def _on_load(self, _button: Any = None) -> None:
         if self._loader is None:
@@ -332,6 +339,19 @@ class AnalyticsView:
         if total:
             self._progress.value = min(1.0, done / total)
         self._status.value = html.escape(message)
+
+
+def _plotly_output(figure: go.Figure) -> dict[str, Any]:
+    """A display_data output carrying the plotly mime bundle (rendered offline by Voila's labextension).
+
+    Set as ``Output.outputs`` directly: data loads in a thread, where ``with output: display(fig)`` captures
+    nothing (the Output context manager follows the kernel's main thread) and ``append_display_data`` formats a
+    plotly figure to an empty bundle.
+    """
+    import plotly.io as pio
+
+    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(figure.to_dict())
+    return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
 def _money(value: float, currency: str) -> str:

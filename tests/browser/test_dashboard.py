@@ -160,3 +160,23 @@ def test_accounts_panel_lists_and_unlinks_after_24h(context: Any, dashboard: Das
     shot(page, "panel-4-history")
     page.get_by_role("tab", name="Troubleshooter").click()
     shot(page, "panel-5-troubleshooter")
+
+
+def test_analytics_section_renders(context: Any, dashboard: Dashboard) -> None:
+    """Plotly charts render offline in Voila: the analytics tab of the accounts page draws its figures."""
+    page = context.new_page()
+    offsite: list[str] = []
+    page.on("request", lambda r: offsite.append(r.url) if urlsplit(r.url).hostname not in ("127.0.0.1", "localhost")
+            and not r.url.startswith(("data:", "blob:")) else None)
+    page.goto(dashboard.panel_url)
+    page.locator(".lk-names", has_text="@maple.official").wait_for()
+    page.get_by_role("tab", name="Analytics").click()
+    try:
+        page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+    except Exception:
+        shot(page, "failed-analytics")
+        raise
+    page.get_by_text("GMV", exact=False).first.wait_for()
+    assert page.locator(".js-plotly-plot").count() >= 3
+    shot(page, "panel-6-analytics")
+    assert offsite == []

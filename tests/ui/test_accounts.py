@@ -167,3 +167,18 @@ def test_analytics_tab_is_guarded(new_service: Callable[[], LinkService], monkey
     assert "Analytics is not available right now" in visible_text(view)
     assert any("no data" in line for line in view.panel.reporter.lines)
     view.panel.close()
+
+
+def test_analytics_tab_loads_the_shops_data(linked: LinkService, new_service: Callable[[], LinkService]) -> None:
+    view = open_panel(new_service)
+    tabs = next(w for w in find_all(view, lambda w: isinstance(w, W.Tab)))
+    tabs.selected_index = 3
+    analytics = view.analytics_view
+    assert analytics is not None, visible_text(view)
+    analytics.wait()
+    assert analytics.model is not None, "the sandbox's Maple & Co has sales to show"
+    links = analytics.model.data.links
+    assert set(links["username"]) == {"maple.official", "maple.deals", "html.name"}
+    assert set(analytics.figures) >= {"gmv", "channels", "funnel"}
+    assert "Analytics is not available" not in visible_text(view)
+    view.panel.close()
