@@ -210,6 +210,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from linkkit.sandbox.__main__ import main as sandbox_main
 
+    logging.getLogger("linkkit.sandbox").setLevel(logging.INFO)  # say where it listens, and each request
     return int(sandbox_main(["--host", args.host, "--port", str(args.port)]) or 0)
 
 
