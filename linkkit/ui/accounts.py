@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -41,6 +40,7 @@ from linkkit.ui.components import (
     style_widget,
 )
 from linkkit.ui.errors import Problem, Reporter, guarded, on_error
+from linkkit.ui.tasks import BackgroundTasks
 from linkkit.ui.views import account_html, header_html, shop_label
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
@@ -67,7 +67,7 @@ EVENT_KINDS: dict[str, str] = {
 ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 
 
-class AccountsPanel(traitlets.HasTraits):
+class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
     """State and actions of the linked-accounts page."""
 
     shops: traitlets.List[Any] = traitlets.List()
@@ -111,25 +111,7 @@ class AccountsPanel(traitlets.HasTraits):
 
         self.reporter.clear()
         self.message = ""
-        self.busy = label
-        if not background:
-            target()
-            return
-        thread = threading.Thread(target=target, name=f"linkkit-{label}", daemon=True)
-        self._task = thread
-        thread.start()
-
-    def wait(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            task = self._task
-            if task is not None:
-                task.join(max(0.0, deadline - time.monotonic()))
-            if (task is None or not task.is_alive()) and not self.busy:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"panel still busy: {self.busy!r}")
-            time.sleep(0.01)
+        self.launch(label, target, background=background)
 
     def close(self) -> None:
         self._stop.set()

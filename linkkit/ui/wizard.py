@@ -30,6 +30,7 @@ import traitlets
 from linkkit.errors import LinkError, LinkkitError
 from linkkit.models import LinkStatus, Role
 from linkkit.ui.errors import Reporter, guarded, on_error
+from linkkit.ui.tasks import BackgroundTasks
 
 __all__ = ["CALLBACK_PARAMS", "Step", "StepState", "Wizard", "is_callback"]
 
@@ -76,7 +77,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Wizard(traitlets.HasTraits):
+class Wizard(BackgroundTasks, traitlets.HasTraits):
     """State and actions of the linking wizard.
 
     Args:
@@ -172,26 +173,7 @@ class Wizard(traitlets.HasTraits):
                     self.busy = ""
 
         self.reporter.clear()
-        self.busy = label
-        if not background:
-            target()
-            return
-        thread = threading.Thread(target=target, name=f"linkkit-{label}", daemon=True)
-        self._task = thread
-        thread.start()
-
-    def wait(self, timeout: float = 30.0) -> None:
-        """Block until the running task finished (tests and benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            task = self._task
-            if task is not None:
-                task.join(max(0.0, deadline - time.monotonic()))
-            if (task is None or not task.is_alive()) and not self.busy:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"wizard still busy: {self.busy!r}")
-            time.sleep(0.01)
+        self.launch(label, target, background=background)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         """Block until ``predicate()`` is true (tests)."""
