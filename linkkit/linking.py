@@ -307,7 +307,7 @@ class LinkService:
         record, verifier, replace = claim
         try:
             if record.provider is Provider.SHOP:
-                result = self._complete_shop(record, params.code, params)
+                result = self._complete_shop(record, params)
             else:
                 result = self._complete_login(record, verifier, replace, params)
         except LinkkitError as exc:
@@ -318,7 +318,7 @@ class LinkService:
         self.store.finish_pending(record.id, "ok", result.link.id if result.link else None)
         return result
 
-    def _complete_shop(self, record: PendingAuthorization, code: str | None, params: Any) -> AuthorizationResult:
+    def _complete_shop(self, record: PendingAuthorization, params: Any) -> AuthorizationResult:
         code = LoginKitFlow.check_callback(params)
         token = self._shop_auth().get_token(code)
         client = self._shop_client(token.access_token)

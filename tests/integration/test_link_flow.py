@@ -73,34 +73,19 @@ def test_shop_consent_denied(h: Harness) -> None:
     assert h.counts()["shops"] == 0 and h.counts()["tokens"] == 0
 
 
-def test_login_consent_denied(h: Harness) -> None:
+@pytest.mark.parametrize(("username", "role", "options", "reason"), [
+    ("maple.deals", Role.MARKETING, {"decision": "deny"}, "consent_denied"),
+    ("jo.personal", Role.MARKETING, {}, "account_ineligible"),
+    ("london.creator", Role.MARKETING, {}, "region_mismatch"),
+    ("cedar.official", Role.OFFICIAL, {}, "already_linked_elsewhere"),
+    ("cedar.hopper", Role.MARKETING, {}, "relink_limit_reached"),
+    ("maple.deals", Role.MARKETING, {"scopes": ["user.info.basic"]}, "scopes_missing"),
+    ("maple.studio", Role.MARKETING, {"expected_username": "maple.deals"}, "wrong_account"),
+])
+def test_refused_accounts_store_nothing(h: Harness, username: str, role: Role, options: dict[str, Any],
+                                        reason: str) -> None:
     h.connect()
-    error = fail_login(h, "maple.deals", decision="deny")
-    assert error.reason == "consent_denied"
-    nothing_linked(h)
-
-
-def test_personal_account_is_refused(h: Harness) -> None:
-    h.connect()
-    assert fail_login(h, "jo.personal").reason == "account_ineligible"
-    nothing_linked(h)
-
-
-def test_account_in_another_region_is_refused(h: Harness) -> None:
-    h.connect()
-    assert fail_login(h, "london.creator").reason == "region_mismatch"
-    nothing_linked(h)
-
-
-def test_official_of_another_shop_is_refused(h: Harness) -> None:
-    h.connect()
-    assert fail_login(h, "cedar.official", Role.OFFICIAL).reason == "already_linked_elsewhere"
-    nothing_linked(h)
-
-
-def test_marketing_relink_limit(h: Harness) -> None:
-    h.connect()
-    assert fail_login(h, "cedar.hopper").reason == "relink_limit_reached"
+    assert fail_login(h, username, role, **options).reason == reason
     nothing_linked(h)
 
 
@@ -129,19 +114,6 @@ def test_second_official_is_refused_before_consent(h: Harness) -> None:
     with pytest.raises(RuleViolation) as caught:
         h.service.begin_authorization(MAPLE, Role.OFFICIAL)
     assert caught.value.reason == "official_limit_reached"
-
-
-def test_scopes_not_granted(h: Harness) -> None:
-    h.connect()
-    error = fail_login(h, "maple.deals", scopes=["user.info.basic"])
-    assert error.reason == "scopes_missing"
-    nothing_linked(h)
-
-
-def test_wrong_tiktok_login(h: Harness) -> None:
-    h.connect()
-    assert fail_login(h, "maple.studio", expected_username="maple.deals").reason == "wrong_account"
-    nothing_linked(h)
 
 
 def test_tampered_state(h: Harness) -> None:
