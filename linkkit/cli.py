@@ -134,10 +134,9 @@ class Stack:
                 self.processes.append(sandbox)
                 _wait_http(f"{self.sandbox_url}/_sandbox/clock", timeout, sandbox)
                 # TikTok Shop redirects to the app's configured URL, so point the sandbox app at this Voila.
-                world = requests.get(f"{self.sandbox_url}/_sandbox/world", timeout=10).json()
-                shop_app = world.get("shop_app") or {}
-                requests.post(f"{self.sandbox_url}/_sandbox/apps", timeout=10, json={
-                    "app_key": shop_app.get("app_key"), "redirect_url": self.dashboard_url}).raise_for_status()
+                from linkkit.tiktok.sandbox_control import SandboxControl
+
+                SandboxControl(f"{self.sandbox_url}/_sandbox").set_shop_redirect(self.dashboard_url)
             voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)
             self.processes.append(voila)
             _wait_http(self.public_url, timeout, voila)

@@ -53,7 +53,8 @@ from linkkit.models import (
     TikTokAccount,
 )
 from linkkit.store import Store, StoredToken
-from linkkit.tiktok.login_kit import LoginKitFlow, TokenSet, parse_callback
+from linkkit.tiktok.callback import code_from_callback, parse_callback
+from linkkit.tiktok.login_kit import LoginKitFlow, TokenSet
 from linkkit.tiktok.sandbox_control import SandboxClock, SandboxControl
 from linkkit.tiktok.seller_center import SellerCenterClient
 from linkkit.tiktok.shop import ShopAuth, ShopClient
@@ -319,7 +320,7 @@ class LinkService:
         return result
 
     def _complete_shop(self, record: PendingAuthorization, params: Any) -> AuthorizationResult:
-        code = LoginKitFlow.check_callback(params)
+        code = code_from_callback(params)
         token = self._shop_auth().get_token(code)
         client = self._shop_client(token.access_token)
         shops = client.authorized_shops(seller_name=token.seller_name, seller_open_id=token.open_id)
@@ -341,7 +342,7 @@ class LinkService:
         shop = self.shop(record.shop_id)
         role = record.role
         flow = self._login_flow(role)
-        code = flow.check_callback(params)
+        code = code_from_callback(params)
         tokens = flow.exchange_code(code, code_verifier=verifier, now=self.now())
         try:
             account = self._check_account(shop, role, record, tokens, flow, replace)

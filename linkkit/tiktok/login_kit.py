@@ -30,12 +30,12 @@ from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
 from linkkit import redact
-from linkkit.errors import AuthorizationDenied, ProviderError, StateMismatch, TokenExchangeError
+from linkkit.errors import ProviderError, TokenExchangeError
 from linkkit.tiktok.endpoints import Endpoints
 from linkkit.tiktok.http import make_session, network_error, parse_json, status_error
 from linkkit.tiktok.signing import code_challenge
 
-__all__ = ["USER_FIELDS", "CallbackParams", "LoginKitFlow", "TokenSet", "parse_callback"]
+__all__ = ["USER_FIELDS", "LoginKitFlow", "TokenSet"]
 
 log = logging.getLogger(__name__)
 
@@ -60,36 +60,6 @@ class TokenSet:
 
     def __repr__(self) -> str:
         return f"TokenSet(open_id={self.open_id!r}, scopes={self.scopes!r}, expires_at={self.expires_at})"
-
-
-@dataclass(frozen=True)
-class CallbackParams:
-    """What TikTok appended to the redirect URI."""
-
-    state: str | None
-    code: str | None
-    scopes: tuple[str, ...]
-    error: str | None
-    error_description: str | None
-
-    def __repr__(self) -> str:
-        return f"CallbackParams(error={self.error!r}, scopes={self.scopes!r}, state=<hidden>, code=<hidden>)"
-
-
-def parse_callback(url_or_query: str) -> CallbackParams:
-    """Read ``code``/``state``/``scopes`` or ``error`` from a callback URL or bare query string.
-
-    TikTok Shop's denial arrives as ``code=null&error=auth_denied`` [TTS-AUTH-202407]; ``code=null`` is
-    treated as no code.
-    """
-    query = urlsplit(url_or_query).query if "?" in url_or_query or "://" in url_or_query else url_or_query
-    params = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
-    code = params.get("code") or params.get("auth_code")
-    if code in ("", "null", "None"):
-        code = None
-    scopes = tuple(s for s in params.get("scopes", params.get("scope", "")).replace(" ", ",").split(",") if s)
-    return CallbackParams(state=params.get("state"), code=code, scopes=scopes, error=params.get("error"),
-                          error_description=params.get("error_description"))
 
 
 def _allow_loopback_http() -> None:
@@ -180,20 +150,6 @@ class LoginKitFlow:
         return f"{self.endpoints.login_authorize}?{urlencode(params)}"
 
     # --- step 2: the callback -----------------------------------------------------------------------------
-
-    @staticmethod
-    def check_callback(params: CallbackParams) -> str:
-        """The code from a callback, or the error TikTok reported."""
-        if params.error:
-            if params.error in ("access_denied", "auth_denied"):
-                raise AuthorizationDenied("You cancelled the authorization on TikTok's page.")
-            raise TokenExchangeError(
-                f"TikTok reported an error on the consent page: {params.error}.",
-                reason="redirect_uri_mismatch" if "redirect" in (params.error_description or "") else "code_invalid",
-            )
-        if not params.code:
-            raise StateMismatch("The callback carried no authorization code.", reason="state_mismatch")
-        return params.code
 
     def exchange_code(self, code: str, *, code_verifier: str | None, now: datetime) -> TokenSet:
         """Exchange an authorization ``code`` for tokens (``POST /v2/oauth/token/``)."""

@@ -42,6 +42,11 @@ class SandboxControl:
     def world(self) -> dict[str, Any]:
         return self._call("GET", "/world")
 
+    def set_shop_redirect(self, redirect_url: str) -> dict[str, Any]:
+        """Point the sandbox's TikTok Shop app at ``redirect_url`` (TikTok Shop redirects to the app's URL)."""
+        app_key = (self.world().get("shop_app") or {}).get("app_key")
+        return self._call("POST", "/apps", {"app_key": app_key, "redirect_url": redirect_url})
+
     def clock(self) -> dict[str, Any]:
         return self._call("GET", "/clock")
 

@@ -9,8 +9,9 @@ import pytest
 import requests
 
 from linkkit.errors import LinkkitError
+from linkkit.tiktok.callback import parse_callback
 from linkkit.tiktok.endpoints import Endpoints
-from linkkit.tiktok.login_kit import LoginKitFlow, parse_callback
+from linkkit.tiktok.login_kit import LoginKitFlow
 from linkkit.tiktok.shop import ShopAuth, ShopClient
 from linkkit.tiktok.signing import new_code_verifier
 
