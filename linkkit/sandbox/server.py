@@ -1,7 +1,8 @@
 """The tornado application and ``SandboxServer``, which runs it on a daemon thread.
 
-The access log records method, path and status only: query strings and bodies carry secrets (``app_secret``,
-codes, tokens) and are never logged.
+``SandboxApp.handle`` routes a request to its service's handler, applies injected faults and holds, and
+records the request (redacted). The access log records method, path and status only: query strings and
+bodies carry secrets (``app_secret``, codes, tokens) and are never logged.
 
 Example:
     >>> import requests
@@ -26,19 +27,16 @@ import tornado.netutil
 import tornado.web
 
 from . import urls
-from .models import Clock, RecordedRequest, SandboxModel
-from .responses import (
-    SandboxRequest,
-    SandboxResponse,
-    SandboxResponses,
-    fault_response,
-    method_not_allowed,
-    not_found,
-)
-from .world import DEFAULT_SEED, build_world
+from .backend import SandboxBackend
+from .common import Clock
+from .control.models import Hold
+from .webhooks.sender import WebhookPump
+from .wire import SandboxRequest, SandboxResponse, fault_response, method_not_allowed, not_found
+from .world import DEFAULT_SEED
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("linkkit.sandbox.access")
+HOLD_POLL = 0.005
 
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:
@@ -59,60 +57,80 @@ def _recorded_body(req: SandboxRequest) -> Any:
             return req.json()
         except ValueError:
             pass
-    return req.body_text[:4096]
+    return f"[{len(req.body)} bytes of {req.content_type or 'unknown type'}, not recorded]"
+
+
+def _grant_type(req: SandboxRequest) -> str | None:
+    if req.method == "POST" and req.content_type == "application/x-www-form-urlencoded":
+        return req.form().get("grant_type")
+    return None
 
 
 class SandboxApp:
-    """Routing, faults and request recording around ``SandboxResponses``; one lock serialises the model."""
+    """Routing, faults, holds and request recording around the backend; one lock serialises the state."""
 
     def __init__(self, seed: int, start_day: _dt.date, clock: Clock) -> None:
-        self.seed = seed
-        self.start_day = start_day
         self.clock = clock
-        self._initial_offset = clock.offset
         self.lock = threading.RLock()
-        self.model = SandboxModel(build_world(seed, start_day), clock)
-        self.responses = SandboxResponses(self.model, self.reset)
+        self.backend = SandboxBackend(seed, start_day, clock)
+        self.pump = WebhookPump(self.backend, self.lock)
 
     def reset(self, seed: int | None = None) -> None:
         """Re-seed: the world as built at start (same start day), fresh state, clock back to its start offset."""
         with self.lock:
-            if seed is not None:
-                self.seed = seed
-            self.clock.offset = self._initial_offset
-            self.model.reset(build_world(self.seed, self.start_day))
+            self.backend.reset(seed)
+
+    async def _wait(self, hold: Hold) -> None:
+        deadline = time.monotonic() + hold.timeout_seconds
+        while True:
+            with self.lock:
+                if hold.state != "holding":
+                    return
+                if time.monotonic() >= deadline:
+                    hold.state = "timed_out"
+                    logger.warning("sandbox: hold %s timed out after %.1f s", hold.id, hold.timeout_seconds)
+                    return
+            await asyncio.sleep(HOLD_POLL)
 
     async def handle(self, req: SandboxRequest) -> SandboxResponse:
         route, params = urls.match(req.path)
         family = route.family if route else urls.family_of(req.path)
         control = family == "control"
-        fault = None
+        fault = hold = None
         if not control:
             with self.lock:
-                fault = self.model.take_fault(req.path)
+                fault = self.backend.control.take_fault(req.path)
+                if fault is None or fault.kind == "latency":
+                    hold = self.backend.control.take_hold(req.method, req.path, _grant_type(req))
         if fault is not None and fault.kind == "latency":
             await asyncio.sleep(fault.latency_ms / 1000.0)
             fault = None
+        if hold is not None and hold.phase == "before":
+            await self._wait(hold)
         with self.lock:
-            if fault is not None:
-                resp = fault_response(family, fault.kind)
-            elif route is None:
-                resp = not_found(family, req.method, req.path)
-            elif req.method not in route.methods:
-                resp = method_not_allowed(family, req.method, req.path)
-            else:
-                req.path_params = params
-                method = getattr(self.responses, route.methods[req.method])
-                try:
-                    resp = method(req, route.meta) if route.meta else method(req)
-                except Exception:
-                    logger.exception("sandbox handler failed: %s %s", req.method, req.path)
-                    resp = fault_response(family, "http_500")
+            resp = self._respond(req, route, params, family, fault)
             if not control:
-                self.model.record(
-                    RecordedRequest(req.method, req.path, dict(req.query), _recorded_body(req), resp.status)
-                )
+                self.backend.control.record(req.method, req.path, dict(req.query), _recorded_body(req), resp.status)
+        if hold is not None and hold.phase == "after":
+            await self._wait(hold)
         return resp
+
+    def _respond(
+        self, req: SandboxRequest, route: urls.Route | None, params: dict[str, str], family: str, fault: Any
+    ) -> SandboxResponse:
+        if fault is not None:
+            return fault_response(family, fault.kind)
+        if route is None:
+            return not_found(family, req.method, req.path)
+        handler = route.methods.get(req.method)
+        if handler is None:
+            return method_not_allowed(family, req.method, req.path)
+        req.path_params, req.meta = params, route.meta
+        try:
+            return handler(self.backend, req)
+        except Exception:
+            logger.exception("sandbox handler failed: %s %s", req.method, req.path)
+            return fault_response(family, "http_500")
 
 
 class _Handler(tornado.web.RequestHandler):
@@ -176,8 +194,8 @@ class SandboxServer:
         self._sockets: list[socket.socket] = []
 
     @property
-    def model(self) -> SandboxModel:
-        return self.app.model
+    def backend(self) -> SandboxBackend:
+        return self.app.backend
 
     @property
     def url(self) -> str:
@@ -202,6 +220,7 @@ class SandboxServer:
             async def setup() -> None:
                 self._server = tornado.httpserver.HTTPServer(make_application(self.app))
                 self._server.add_sockets(self._sockets)
+                self.app.pump.start()
 
             loop.run_until_complete(setup())
             self._loop = loop
@@ -209,6 +228,7 @@ class SandboxServer:
             try:
                 loop.run_forever()
             finally:
+                self.app.pump.stop()
                 if self._server is not None:
                     try:
                         loop.run_until_complete(asyncio.wait_for(self._server.close_all_connections(), 5))
@@ -224,10 +244,12 @@ class SandboxServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server and its thread."""
+        """Stop the server and its thread (held requests are released first)."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        with self.app.lock:
+            self.app.backend.control.release_all()
 
         def shutdown() -> None:
             if self._server is not None:
@@ -253,6 +275,7 @@ class SandboxServer:
         async def main() -> None:
             server = tornado.httpserver.HTTPServer(make_application(self.app))
             server.add_sockets(self._sockets)
+            self.app.pump.start()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -260,6 +283,9 @@ class SandboxServer:
             logger.info("sandbox listening on %s", self.url)
             await stop.wait()
             logger.info("sandbox stopping")
+            self.app.pump.stop()
+            with self.app.lock:
+                self.app.backend.control.release_all()
             server.stop()
             await asyncio.wait_for(server.close_all_connections(), 5)
 

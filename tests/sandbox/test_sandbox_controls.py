@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -137,8 +138,52 @@ def test_recorded_requests(sb):
         ("POST", "/v2/oauth/token/", 400),
         ("GET", "/api/v2/token/get", 200),
     ]
-    assert recs[0]["body"]["code"] == "abc"
+    # the code is redacted; its fingerprint (first 12 hex of sha256) says which code it was
+    assert recs[0]["body"]["code"] == "[redacted sha256:" + hashlib.sha256(b"abc").hexdigest()[:12] + "]"
+    assert recs[0]["body"]["grant_type"] == "authorization_code"
     assert recs[1]["query"] == {"app_key": "k"}
+
+
+def test_recorded_requests_never_hold_a_secret(sb):
+    sb.http.delete(sb.base + "/_sandbox/requests", timeout=TIMEOUT)
+    tokens = sb.login_tokens("desktop")  # code, code_verifier, client_secret in the form
+    refreshed = sb.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()
+    shop = sb.shop_tokens()  # auth_code and app_secret in the query
+    sb.get(
+        "/api/v2/token/refresh",
+        params={
+            "app_key": sb.shop_app["app_key"],
+            "app_secret": sb.shop_app["app_secret"],
+            "refresh_token": shop["refresh_token"],
+            "grant_type": "refresh_token",
+        },
+    )
+    sb.post("/v2/oauth/revoke/", data={**_client(sb), "token": refreshed["access_token"]})
+    sb.post("/seller-center/api/invitations/inv000001/accept", json={"username": "x", "password": "pass_good"})
+    text = sb.get("/_sandbox/requests").text
+    secrets = [
+        sb.app("desktop")["client_secret"],
+        sb.shop_app["app_secret"],
+        tokens["access_token"],
+        tokens["refresh_token"],
+        refreshed["access_token"],
+        shop["access_token"],
+        shop["refresh_token"],
+        "pass_good",
+    ]
+    assert [s[:6] for s in secrets if s in text] == []
+    recs = sb.get("/_sandbox/requests").json()["requests"]
+    names = {k for r in recs for part in (r["query"], r["body"] or {}) for k in part}
+    # the names stay, so a test can still see what was sent
+    assert {"client_secret", "code", "code_verifier", "app_secret", "auth_code", "refresh_token", "token"} <= names
+    marker = "[redacted sha256:" + hashlib.sha256(tokens["refresh_token"].encode()).hexdigest()[:12] + "]"
+    assert any(r["body"] and r["body"].get("refresh_token") == marker for r in recs)
+    assert recs[-1]["body"]["password"] == "[redacted]"  # low-entropy: no fingerprint
+
+
+def _client(sb):
+    app = sb.app("desktop")
+    return {"client_key": app["client_key"], "client_secret": app["client_secret"]}
 
 
 def test_unknown_paths_per_family(sb):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sandbox_helpers import CEDAR, MAPLE, NOVA_MX, NOVA_UK, query_of, tts_sign
 
-from linkkit.sandbox.models import shop_sign
+from linkkit.sandbox.shop_api.models import shop_sign
 
 pytestmark = pytest.mark.integration
 
