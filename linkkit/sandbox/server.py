@@ -119,7 +119,9 @@ class SandboxApp:
         self, req: SandboxRequest, route: urls.Route | None, params: dict[str, str], family: str, fault: Any
     ) -> SandboxResponse:
         if fault is not None:
-            return fault_response(family, fault.kind)
+            injected = fault_response(family, fault.kind)
+            injected.headers["X-Sandbox-Fault"] = fault.kind  # tells injected 5xx from real ones
+            return injected
         if route is None:
             return not_found(family, req.method, req.path)
         handler = route.methods.get(req.method)
@@ -130,7 +132,9 @@ class SandboxApp:
             return handler(self.backend, req)
         except Exception:
             logger.exception("sandbox handler failed: %s %s", req.method, req.path)
-            return fault_response(family, "http_500")
+            crashed = fault_response(family, "http_500")
+            crashed.headers["X-Sandbox-Unhandled"] = "1"
+            return crashed
 
 
 class _Handler(tornado.web.RequestHandler):

@@ -29,12 +29,17 @@ def tts_sign(secret: str, path: str, params: dict[str, str], body: str = "") -> 
     return hmac.new(secret.encode(), (secret + base + secret).encode(), hashlib.sha256).hexdigest()
 
 
+def challenge_for(verifier: str, kind: str) -> str:
+    """PKCE challenge: ``hex`` (TikTok desktop) or RFC 7636 S256 base64url without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    if kind == "hex":
+        return digest.hex()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def pkce_pair(kind: str) -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)[:64]
-    digest = hashlib.sha256(verifier.encode()).digest()
-    if kind == "hex":
-        return verifier, digest.hex()
-    return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return verifier, challenge_for(verifier, kind)
 
 
 def query_of(url: str) -> dict[str, str]:

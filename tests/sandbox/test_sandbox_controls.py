@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import re
@@ -83,7 +84,7 @@ def test_faults_http_429_per_family_then_recover(sb):
     r = sb.get("/v2/user/info/", params={"fields": "open_id"}, headers=auth)
     assert r.status_code == 429
     assert r.json()["error"]["code"] == "rate_limit_exceeded"
-    assert r.json()["error"]["log_id"]
+    assert re.fullmatch(r"\d{14}[0-9A-F]{18}", r.json()["error"]["log_id"])
     assert sb.get("/v2/user/info/", params={"fields": "open_id"}, headers=auth).status_code == 200
     shop_token = sb.shop_tokens()["access_token"]
     sb.post("/_sandbox/faults", json={"kind": "http_429", "count": 2, "path_prefix": "/authorization/"})
@@ -91,7 +92,7 @@ def test_faults_http_429_per_family_then_recover(sb):
         r = sb.signed("GET", "/authorization/202309/shops", shop_token)
         assert r.status_code == 429
         assert r.json()["code"] == 36009002
-        assert r.json()["request_id"]
+        assert re.fullmatch(r"\d{14}[0-9A-F]{18}", r.json()["request_id"])
     assert sb.signed("GET", "/authorization/202309/shops", shop_token).json()["code"] == 0
 
 
@@ -260,3 +261,37 @@ def test_cli_serves_and_stops_cleanly_on_sigterm():
             proc.kill()
             proc.wait(timeout=5)
         proc.stderr.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/_sandbox/deauthorize", {"seller": ["maple_seller"]}),
+        ("/_sandbox/deauthorize", {"seller": {"maple_seller": 1}}),
+        ("/_sandbox/deauthorize", {"seller": 2**70}),
+        ("/_sandbox/deauthorize", {"seller": None}),
+        ("/_sandbox/clock", {"advance_seconds": 1e308}),
+        ("/_sandbox/clock", {"advance_seconds": 10**400}),
+        ("/_sandbox/clock", {"advance_seconds": "inf"}),
+        ("/_sandbox/faults", {"kind": "latency", "latency_ms": 10**12}),
+        ("/_sandbox/faults", {"kind": ["http_500"]}),
+        ("/_sandbox/scopes", {"withhold": [["seller.order.info"]]}),
+        ("/_sandbox/reset", {"seed": 2**80}),
+        ("/_sandbox/apps", {"client_key": ["x"], "redirect_uris": []}),
+        ("/_sandbox/consent", {"authorize_url": 5}),
+        ("/_sandbox/holds", {"timeout_seconds": 10**9}),
+        ("/_sandbox/webhooks", {"url": "file:///etc/passwd"}),
+        ("/_sandbox/webhooks", {"url": "http://127.0.0.1:1/", "retry_scale": -1}),
+    ],
+)
+def test_controls_refuse_junk_with_a_json_400_and_change_nothing(sb, path, body):
+    before = (sb.get("/_sandbox/clock").json()["offset"], sb.get("/_sandbox/scopes").json())
+    r = sb.post(path, data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json()["error"] in ("invalid_request", "unknown_app") and r.json()["message"]
+    assert (sb.get("/_sandbox/clock").json()["offset"], sb.get("/_sandbox/scopes").json()) == before
+    assert sb.http.delete(sb.base + "/_sandbox/faults", timeout=TIMEOUT).json() == {"faults": []}
+    assert sb.get("/_sandbox/holds").json() == {"holds": []}
+    assert sb.get("/_sandbox/webhooks").json()["url"] is None
+    assert sb.get("/_sandbox/world").json()["seed"] == 7

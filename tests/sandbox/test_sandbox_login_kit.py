@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
+import base64
+import re
 
 import pytest
-from sandbox_helpers import pkce_pair, query_of
+from sandbox_helpers import challenge_for, pkce_pair, query_of
 
 pytestmark = pytest.mark.integration
 
@@ -174,7 +175,7 @@ def test_pkce_web_base64url_and_mismatch_burns_code(sb):
     body = bad.json()
     assert body["error"] == "invalid_request"
     assert body["error_description"] == "Code verifier or code challenge is invalid."
-    assert body["log_id"]
+    assert re.fullmatch(r"\d{14}[0-9A-F]{18}", body["log_id"])
     again = sb.token(
         "web",
         grant_type="authorization_code",
@@ -185,16 +186,70 @@ def test_pkce_web_base64url_and_mismatch_burns_code(sb):
     assert again.json()["error"] == "invalid_grant"
 
 
-def test_desktop_hex_pkce_rejects_base64url_verifier_math(sb):
-    c = sb.login_code("desktop")
-    assert hashlib.sha256(c["verifier"].encode()).hexdigest()  # sanity: helper used hex
-    missing = sb.token(grant_type="authorization_code", code=c["code"], redirect_uri=c["redirect_uri"])
+# RFC 7636 Appendix B: the verifier and its S256 challenge (base64url, no padding), and the same SHA-256
+# digest as lowercase hex, which is what TikTok's desktop Login Kit wants ("hex encoding of SHA256").
+RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+RFC7636_S256 = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+RFC7636_HEX = "13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3"
+
+
+def test_pkce_helper_reproduces_rfc7636_appendix_b():
+    assert challenge_for(RFC7636_VERIFIER, "b64") == RFC7636_S256
+    assert challenge_for(RFC7636_VERIFIER, "hex") == RFC7636_HEX
+    assert bytes.fromhex(RFC7636_HEX) == base64.urlsafe_b64decode(RFC7636_S256 + "=")
+
+
+def _code(sb, kind, challenge):
+    redirect_uri = "http://127.0.0.1:5555/callback/" if kind == "desktop" else "https://linkkit.example/callback/"
+    r = sb.consent(sb.authorize_url(kind, redirect_uri=redirect_uri, challenge=challenge), "maple.official")
+    assert r.status_code == 200, r.text
+    return query_of(r.json()["redirect_url"])["code"], redirect_uri
+
+
+@pytest.mark.parametrize(("kind", "challenge"), [("desktop", RFC7636_HEX), ("web", RFC7636_S256)])
+def test_rfc7636_vector_is_accepted_in_each_app_encoding(sb, kind, challenge):
+    code, redirect_uri = _code(sb, kind, challenge)
+    t = sb.token(
+        kind, grant_type="authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=RFC7636_VERIFIER
+    )
+    assert t.status_code == 200, t.text
+    assert t.json()["access_token"].startswith("act.")
+
+
+def test_desktop_refuses_missing_verifier_and_burns_the_code(sb):
+    code, redirect_uri = _code(sb, "desktop", RFC7636_HEX)
+    missing = sb.token(grant_type="authorization_code", code=code, redirect_uri=redirect_uri)
     assert missing.status_code == 400
     assert missing.json()["error"] == "invalid_request"
+    assert missing.json()["error_description"] == "Code verifier or code challenge is invalid."
     burned = sb.token(
-        grant_type="authorization_code", code=c["code"], redirect_uri=c["redirect_uri"], code_verifier=c["verifier"]
+        grant_type="authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=RFC7636_VERIFIER
     )
     assert burned.json()["error"] == "invalid_grant"
+    assert burned.json()["error_description"] == "Authorization code has already been used."
+
+
+def test_desktop_refuses_the_base64url_challenge_of_the_rfc_vector(sb):
+    r = sb.consent(sb.authorize_url(challenge=RFC7636_S256), "maple.official")
+    assert r.status_code == 400
+    assert r.json()["parameter"] == "code_challenge"
+
+
+def test_web_stripped_challenge_cannot_be_redeemed_with_a_verifier(sb):
+    """The client began with PKCE; the challenge was stripped from the authorize URL on its way (RFC 9700
+    4.8.2, PKCE downgrade). The code carries no challenge, the client sends its verifier: refused, burned."""
+    code, redirect_uri = _code(sb, "web", None)
+    sb.http.delete(sb.base + "/_sandbox/requests", timeout=10)
+    t = sb.token(
+        "web", grant_type="authorization_code", code=code, redirect_uri=redirect_uri, code_verifier=RFC7636_VERIFIER
+    )
+    assert t.status_code == 400
+    assert t.json()["error"] == "invalid_request"
+    assert t.json()["error_description"] == "Code verifier or code challenge is invalid."
+    again = sb.token("web", grant_type="authorization_code", code=code, redirect_uri=redirect_uri)
+    assert again.json()["error"] == "invalid_grant"  # burned: the stripped code never yields tokens
+    statuses = [r["status"] for r in sb.get("/_sandbox/requests").json()["requests"]]
+    assert statuses == [400, 400]
 
 
 def test_code_is_single_use(sb):

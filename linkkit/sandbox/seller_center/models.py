@@ -86,10 +86,13 @@ class SellerCenterBackend:
                 return link.role.upper()
         return "AFFILIATE"
 
-    def shop(self, access_token: str | None, shop_id: str | None) -> Shop:
+    def shop(self, access_token: str | None, shop_id: object) -> Shop:
+        """The shop ``shop_id`` names, if the access token's seller owns it."""
         grant = self.shop_auth.access_grant(access_token)
         if not shop_id:
             raise ShopError(40001, "invalid params: shop_id is required")
+        if not isinstance(shop_id, str):
+            raise ShopError(40001, "invalid params: shop_id must be a string")
         shop = self.world.shops.get(shop_id)
         if shop is None:
             raise ShopError(40403, "shop not found")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ from .models import CHANNELS
 
 if TYPE_CHECKING:
     from ..backend import SandboxBackend
+
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+ANALYTICS_MAX_DAYS = 3660  # longer spans are refused (and would overflow the comparison period near year 1)
 
 
 def money(minor: int | float | Decimal, currency: str) -> str:
@@ -61,7 +65,7 @@ def _parse_page_token(token: str | None) -> int:
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("page_token") from exc
     key, _, value = text.partition("=")
-    if key != "page_number" or not value.isdigit() or int(value) < 1:
+    if key != "page_number" or not _DIGITS.fullmatch(value) or int(value) < 1:
         raise ValueError("page_token")
     return int(value)
 
@@ -117,7 +121,7 @@ def orders_search(backend: SandboxBackend, req: SandboxRequest) -> SandboxRespon
 def _orders(backend: SandboxBackend, req: SandboxRequest, shop: Shop) -> SandboxResponse:
     bad = "Invalid request parameters. "  # no sourced code for parameter validation: 40006 is UNCONFIRMED
     raw_size = req.query.get("page_size", "")
-    if not raw_size.isdigit() or not 1 <= int(raw_size) <= 100:
+    if not _DIGITS.fullmatch(raw_size) or not 1 <= int(raw_size) <= 100:
         raise ShopError(40006, bad + "page_size is required and must be between 1 and 100.")
     size = int(raw_size)
     sort_field = req.query.get("sort_field", "create_time")
@@ -230,7 +234,8 @@ def _analytics_args(backend: SandboxBackend, req: SandboxRequest) -> tuple[_dt.d
         start, end = _date(req.query.get("start_date_ge")), _date(req.query.get("end_date_lt"))
     except ValueError as exc:
         raise ShopError(28001022, invalid + "start time or end time is invalid.") from exc
-    if start >= end:
+    span = (end - start).days
+    if span <= 0 or span > ANALYTICS_MAX_DAYS or start.toordinal() - span < _dt.date(1970, 1, 2).toordinal():
         raise ShopError(28001022, invalid + "start time or end time is invalid.")
     currency = req.query.get("currency", "LOCAL")
     if currency not in ("USD", "LOCAL"):
@@ -327,7 +332,7 @@ def _list_args(
 ) -> tuple[int, int, str, str, str]:
     invalid = "invalid request params; detail: "
     raw = req.query.get("page_size", "10")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= 100:
         raise ShopError(28001022, invalid + "page_size must be between 1 and 100.")
     sort_field = req.query.get("sort_field", "gmv")
     sort_order = req.query.get("sort_order", "DESC")
