@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 
 from hypothesis import given
@@ -44,7 +42,14 @@ def test_verifier_alphabet_and_length() -> None:
     assert new_code_verifier() != verifier
 
 
+# RFC 7636 Appendix B: the verifier and its S256 challenge, as published (not recomputed here).
+RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+# TikTok desktop's hex form of the same SHA-256 digest (the RFC's challenge, base64url-decoded, as hex).
+RFC7636_HEX = "13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3"
+
+
 def test_challenge_encodings() -> None:
-    digest = hashlib.sha256(b"amanaplanacanalpanama").digest()
-    assert code_challenge("amanaplanacanalpanama", "hex") == digest.hex()
-    assert code_challenge("amanaplanacanalpanama", "base64url") == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert code_challenge(RFC7636_VERIFIER, "base64url") == RFC7636_CHALLENGE
+    assert code_challenge(RFC7636_VERIFIER, "hex") == RFC7636_HEX
+    assert code_challenge(RFC7636_VERIFIER) == RFC7636_HEX  # TikTok desktop's hex is the default

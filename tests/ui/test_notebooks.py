@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import world_credentials
+from tests.ui.conftest import connect_shop, link_account, world_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["notebooks/01_link_accounts.ipynb", "notebooks/02_linked_accounts.ipynb"]
@@ -33,14 +33,47 @@ def test_notebooks_are_committed_without_outputs_or_logic() -> None:
         assert "linkkit.ui" in "".join(code[0]["source"]) and len("".join(code[0]["source"]).splitlines()) <= 3
 
 
+def find_secrets(outputs_file: Path, secrets: dict[str, str]) -> list[tuple[str, str]]:
+    """(cell, name of the secret) for every secret (name -> value) found in the saved outputs of the nbval run.
+
+    The failure names the secret, never shows it.
+    """
+    hits = []
+    for line in outputs_file.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = json.dumps(record["outputs"]) + "".join(str(o.get("text", "")) for o in record["outputs"]
+                                                        if isinstance(o, dict))
+        hits += [(record["nodeid"], name) for name, value in sorted(secrets.items()) if value and value in text]
+    return hits
+
+
+def test_secret_scanner_finds_a_planted_secret(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.jsonl"
+    outputs.write_text(json.dumps({"nodeid": "nb::Cell 0", "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "token act.PLANTED-123 leaked"}]}) + "\n")
+    assert find_secrets(outputs, {"access token": "act.PLANTED-123", "other": "never-there"}) == [
+        ("nb::Cell 0", "access token")]
+
+
 def test_notebooks_run_under_nbval(sandbox: Any, tmp_path: Path, secret_key: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKKIT_", "OAUTHLIB_"))}
     creds = world_credentials(sandbox.url)
+    # A registry with a connected shop and a linked account, so the pages have tokens they could leak.
+    from linkkit.config import Settings
+    from linkkit.linking import LinkService
+    from linkkit.models import Role
+
+    registry = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    seeded = LinkService.from_settings(Settings(
+        mode="sandbox", sandbox_url=sandbox.url, public_url="http://127.0.0.1:8866", database_url=registry,
+        secret_key=secret_key, **creds))
+    [shop, *_] = connect_shop(seeded)
+    link_account(seeded, shop.id, Role.OFFICIAL, "maple.official")
     env.update({
         "LINKKIT_MODE": "sandbox",
         "LINKKIT_SANDBOX_URL": sandbox.url,
         "LINKKIT_PUBLIC_URL": "http://127.0.0.1:8866",
-        "LINKKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+        "LINKKIT_DATABASE_URL": registry,
         "LINKKIT_SECRET_KEY": secret_key,
         "LINKKIT_CLIENT_KEY": creds["client_key"],
         "LINKKIT_CLIENT_SECRET": creds["client_secret"],
@@ -49,12 +82,34 @@ def test_notebooks_run_under_nbval(sandbox: Any, tmp_path: Path, secret_key: str
         "LINKKIT_SERVICE_ID": creds["service_id"],
         "LINKKIT_HOME": str(tmp_path),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        "NBVAL_OUTPUTS_FILE": str(tmp_path / "outputs.jsonl"),
     })
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "-o", "addopts=",
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-p", "tests.ui.nbval_outputs",
+         "-q", "-o", "addopts=",
          "-W", "ignore::DeprecationWarning", *NOTEBOOKS, ANALYST_NOTEBOOK],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     expected = sum(code_cells(name) for name in [*NOTEBOOKS, ANALYST_NOTEBOOK])
     assert f"{expected} passed" in result.stdout, result.stdout[-2000:]
+    # Scan what the notebooks printed and displayed for every secret of this environment: app and client
+    # secrets, the encryption key, every token in the registry, every code and PKCE verifier TikTok saw.
+    from linkkit.crypto import TokenBox
+    from tests.nothing_stored import recorded_requests
+
+    box = TokenBox(secret_key)
+    with seeded.store.engine.connect() as conn:
+        import sqlalchemy as sa
+
+        rows = conn.execute(sa.text("SELECT access_token, refresh_token FROM tokens")).all()
+    tokens = {f"token {i}": box.decrypt(cipher) for i, cipher in enumerate(c for row in rows for c in row)}
+    assert len(tokens) >= 4, "the seeded shop and account tokens"
+    sent = {f"{key} sent to TikTok #{i}": str(r["body"][key]) for i, r in enumerate(recorded_requests(sandbox.url))
+            if isinstance(r["body"], dict)
+            for key in ("code", "code_verifier", "refresh_token", "token", "client_secret") if r["body"].get(key)}
+    secrets = {"client secret": creds["client_secret"], "app secret": creds["app_secret"],
+               "secret key": secret_key, **tokens, **sent}
+    outputs = tmp_path / "outputs.jsonl"
+    assert len(outputs.read_text(encoding="utf-8").splitlines()) == expected, "every cell's outputs were saved"
+    assert find_secrets(outputs, secrets) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import ipywidgets as W
 import pytest
@@ -12,6 +13,7 @@ from linkkit.linking import LinkService
 from linkkit.models import LinkStatus, Role
 from linkkit.ui import onboarding_app
 from linkkit.ui.wizard import Step
+from tests.nothing_stored import assert_grant_revoked, assert_nothing_stored, recorded_requests
 from tests.ui.conftest import button, connect_shop, link_account, link_button, query_of, visible_text
 
 pytestmark = pytest.mark.integration
@@ -135,6 +137,8 @@ def test_refused_authorization_shows_its_entry_and_stores_nothing(
     assert tab1.wizard.reporter.problem.code == code
     assert title in visible_text(tab1)
     assert service.links(MAPLE, include_unlinked=True) == []
+    assert_nothing_stored(service, callback, reason=code)
+    assert_grant_revoked(service.settings.sandbox_url, callback, service.settings.client_key)
     close(tab1, tab2)
 
 
@@ -156,6 +160,8 @@ def test_marketing_refused_before_consent_when_four_exist(new_service: Callable[
     view.wizard.choose("marketing")  # even if forced, nothing starts
     assert view.wizard.reporter.problem.code == "marketing_limit_reached"
     assert view.wizard.step == Step.CHOOSE and view.wizard.auth is None
+    assert [link.role for link in service.links(MAPLE)] == [Role.MARKETING] * 4  # nothing added
+    assert_nothing_stored(service, links=4, accounts=4)
     close(view)
 
 
@@ -193,6 +199,14 @@ def test_stale_and_replayed_callbacks_show_guidance(new_service: Callable[[], Li
     stale = open_wizard(new_service, "code=abc&state=not-ours")
     assert stale.wizard.reporter.problem.code == "state_mismatch"
     assert "Reason code: state_mismatch" in visible_text(stale)
+    # the replay added nothing to the one link the first callback made, and exchanged no code again
+    assert len(service.links(MAPLE, include_unlinked=True)) == 1
+    assert_nothing_stored(service, "code=abc&state=not-ours", links=1, accounts=1)
+    code = dict(parse_qsl(query_of(callback)))["code"]
+    exchanged = [r["body"].get("code") for r in recorded_requests(service.settings.sandbox_url)
+                 if r["path"] == "/v2/oauth/token/" and isinstance(r["body"], dict)]
+    assert exchanged.count(code) == 1, "a replayed callback must not exchange its code again"
+    assert "abc" not in exchanged, "a callback with an unknown state must not be exchanged"
     close(tab1, first, replay, stale)
 
 
@@ -221,7 +235,10 @@ def test_back_next_and_start_over(new_service: Callable[[], LinkService]) -> Non
     button(view, "← Back").click()
     view.wizard.wait()
     assert view.wizard.step == Step.CHOOSE
-    assert "Link type" not in visible_text(view) or view.wizard.state_of(Step.CHOOSE).value == "current"
+    assert view.wizard.state_of(Step.CHOOSE).value == "current"
+    assert view.wizard.state_of(Step.AUTHORIZE).value == "locked"
+    text = visible_text(view)
+    assert "Step 2 of 5" in text and "Link an Official account" in text and "Link a Marketing account" in text
     button(view, "Next →").click()
     view.wizard.wait()
     assert view.wizard.step == Step.AUTHORIZE

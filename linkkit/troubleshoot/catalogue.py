@@ -1,34 +1,30 @@
-"""What every linkkit failure means to a seller, and what to do about it.
+"""What every linkkit failure means to a seller, and what to do about it: the catalogue.
 
-Every :class:`~linkkit.errors.LinkkitError` carries a stable ``reason`` code. This module is the one place
-that turns a code into words a person can act on, in the manner of Plaid's error pages: a short title, what
-happened, likely causes, concrete steps in order, and whether trying again can help. The seller's common
-questions live here too (:data:`FAQ`), and :func:`search` finds an entry from whatever a seller types
-("wrong account", "nothing happens after authorize" …).
+Every :class:`~linkkit.errors.LinkkitError` carries a stable ``reason`` code. This module turns a code into
+words a person can act on, in the manner of Plaid's error pages: a short title, what happened, likely causes,
+concrete steps in order, whether trying again can help, and whether only a new authorization on TikTok
+(the seller signing in and pressing Authorize again) can fix it.
 
-Where a widely read seller's guide and TikTok's documented Seller Center rules disagree, the documented rule
-wins (one Official account, at most four Marketing accounts, same region as the shop, unlink only 24 hours
-after linking, a Marketing account may be linked at most 10 times in 180 days, linked accounts become
-Business accounts) and the guide's point appears as a clarification.
+Entries name only controls and identifiers linkkit's own pages show (a test checks every quoted label and
+every identifier against the UI source). Where a widely read seller's guide and TikTok's documented Seller
+Center rules disagree, the documented rule wins (one Official account, at most four Marketing accounts, same
+region as the shop, unlink only 24 hours after linking, a Marketing account may be linked at most 10 times in
+180 days, linked accounts become Business accounts) and the guide's point appears as a clarification.
 
 Example:
-    >>> from linkkit.troubleshoot import entry, search
     >>> e = entry("wrong_account")
-    >>> e.category
-    'authorization'
-    >>> e.retryable
-    True
+    >>> e.category, e.retryable, e.needs_reauthorization
+    ('authorization', True, True)
+    >>> needs_reauthorization("rate_limited")
+    False
     >>> entry("no_such_code").code  # unknown codes fall back to the generic entry
     'provider_error'
-    >>> search("signed in with the wrong tiktok account")[0].code
-    'wrong_account'
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -38,16 +34,13 @@ from linkkit.errors import REASON_CODES, LinkkitError
 __all__ = [
     "CATALOGUE",
     "CATEGORIES",
-    "FAQ",
     "GENERIC_CODE",
     "LINKED_ACCOUNTS_PAGE",
     "Category",
     "Entry",
-    "FaqItem",
     "entry",
     "explain",
-    "search",
-    "search_faq",
+    "needs_reauthorization",
 ]
 
 Category = Literal["authorization", "rules", "tokens", "tiktok", "linking", "local"]
@@ -75,7 +68,10 @@ class Entry:
         causes: The likely causes, most likely first.
         steps: What to do, in order.
         retryable: Whether simply trying again (possibly after a wait) can succeed.
-        symptoms: Phrases a seller might type when this happens, for :func:`search`.
+        needs_reauthorization: Whether the grant linkkit holds for the account is unusable, so that only the
+            seller authorizing the same account again on TikTok (the panel's 'Repair', the wizard's
+            'Authorize again') fixes it.
+        symptoms: Phrases a seller might type when this happens, for :func:`linkkit.troubleshoot.search`.
         category: Where the failure happened: ``authorization``, ``rules``, ``tokens``, ``tiktok``,
             ``linking`` or ``local``.
     """
@@ -86,28 +82,15 @@ class Entry:
     causes: tuple[str, ...]
     steps: tuple[str, ...]
     retryable: bool
+    needs_reauthorization: bool
     symptoms: tuple[str, ...]
     category: Category
 
 
-@dataclass(frozen=True)
-class FaqItem:
-    """A question sellers ask, answered in linkkit's words.
-
-    Attributes:
-        question: The question as a seller would put it.
-        answer: The answer, plain and short.
-        codes: Reason codes of related troubleshooting entries (may be empty).
-    """
-
-    question: str
-    answer: str
-    codes: tuple[str, ...] = ()
-
-
 _SUPPORT = (
     "If it still fails, contact TikTok Shop support through Seller Center's help centre and give them the "
-    "reason code, the time it happened and the TikTok log ID linkkit shows. Never share passwords or tokens."
+    "reason code linkkit shows under the problem ('Reason code') and the time it happened. Never share "
+    "passwords or tokens."
 )
 
 _ENTRIES: tuple[Entry, ...] = (
@@ -132,6 +115,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "press Authorize.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "pressed cancel",
             "clicked deny",
@@ -164,6 +148,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "window) and try once more.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "stale tab",
             "old tab",
@@ -194,6 +179,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Press 'Authorize with TikTok' and finish within 10 minutes.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "link expired",
             "session expired",
@@ -222,6 +208,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Do not refresh the page after TikTok sends you back.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "refreshed the page",
             "already used",
@@ -249,6 +236,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If you paste the address you landed on, paste it straight away and only once.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "invalid grant",
             "authorization code expired",
@@ -276,10 +264,11 @@ _ENTRIES: tuple[Entry, ...] = (
         ),
         steps=(
             "Press 'Start over' on the wizard's step 3 and finish the sign-in in the same browser window.",
-            "If it fails again, ask whoever runs your linkkit to check the app set-up; the TikTok log ID in "
-            "the error helps them.",
+            "If it fails again, ask whoever runs your linkkit to check the app set-up; give them the reason "
+            "code and the message shown with the error.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "code verifier or code challenge is invalid",
             "code_challenge error",
@@ -309,6 +298,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "redirect_uri",
             "redirect uri mismatch",
@@ -339,6 +329,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "TikTok for Developers.",
         ),
         retryable=True,
+        needs_reauthorization=True,
         symptoms=(
             "permissions not granted",
             "didn't grant permissions",
@@ -371,6 +362,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If the browser keeps choosing the old account, use a private window or clear the browser cache.",
         ),
         retryable=True,
+        needs_reauthorization=True,
         symptoms=(
             "wrong account",
             "signed in with the wrong tiktok account",
@@ -399,6 +391,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Restart the dashboard after changing the settings, then try again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "invalid client",
             "app key invalid",
@@ -434,6 +427,7 @@ _ENTRIES: tuple[Entry, ...] = (
             _SUPPORT,
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "account not eligible",
             "ineligible",
@@ -465,6 +459,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "is wrong.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "wrong region",
             "different country",
@@ -492,6 +487,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If you no longer have access to the other shop, contact TikTok Shop support.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "linked to another shop",
             "already used by another seller",
@@ -515,6 +511,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If it shows a problem, press 'Repair' rather than linking it again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "already linked",
             "duplicate link",
@@ -542,6 +539,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "the old profile and selling there stops.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "already has an official account",
             "change official account",
@@ -571,6 +569,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Start the wizard again and choose Marketing.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "too many marketing accounts",
             "marketing limit",
@@ -598,6 +597,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Otherwise link a different account for the second role.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "both official and marketing",
             "same account in both roles",
@@ -623,6 +623,7 @@ _ENTRIES: tuple[Entry, ...] = (
             f"Then unlink it from linkkit or in Seller Center ({_PAGE}).",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "can't unlink",
             "unlink button greyed out",
@@ -649,6 +650,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If you think the count is wrong, contact TikTok Shop support.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "linked too many times",
             "relink limit",
@@ -677,6 +679,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If it still shows this message, press 'Repair' and authorize the same account again.",
         ),
         retryable=True,
+        needs_reauthorization=True,
         symptoms=(
             "token expired",
             "access token is expired",
@@ -704,6 +707,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "If you removed access on purpose, unlink the account instead.",
         ),
         retryable=False,
+        needs_reauthorization=True,
         symptoms=(
             "access revoked",
             "deauthorized",
@@ -733,6 +737,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "registry badly.",
         ),
         retryable=False,
+        needs_reauthorization=True,
         symptoms=(
             "refresh token invalid",
             "refresh token revoked",
@@ -759,6 +764,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Avoid verifying all accounts repeatedly in a row.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "too many requests",
             "rate limit exceeded",
@@ -787,6 +793,7 @@ _ENTRIES: tuple[Entry, ...] = (
             _SUPPORT,
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "tiktok down",
             "server error",
@@ -816,6 +823,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "the reason code and time.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "unable to parse response",
             "unexpected response",
@@ -842,6 +850,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Then press 'Verify now' again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "invalid sign",
             "signature invalid",
@@ -864,11 +873,12 @@ _ENTRIES: tuple[Entry, ...] = (
             "A virtual machine or laptop resumed from sleep with an old time.",
         ),
         steps=(
-            "Turn on 'Set time automatically' in the system settings of the computer running linkkit.",
+            "Turn on automatic date and time in the system settings of the computer running linkkit.",
             "Check the date and time zone.",
             "Try again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "timestamp out of range",
             "clock wrong",
@@ -896,6 +906,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Partner Center (Manage API scopes).",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "you should apply auth pkg for this api",
             "105005",
@@ -909,8 +920,8 @@ _ENTRIES: tuple[Entry, ...] = (
         code="provider_error",
         title="TikTok reported an error",
         meaning=(
-            "TikTok answered with an error linkkit has no specific advice for. The message and the TikTok "
-            "log ID shown with it say more."
+            "TikTok answered with an error linkkit has no specific advice for. The message shown with it "
+            "says more."
         ),
         causes=(
             "A temporary problem at TikTok.",
@@ -923,6 +934,7 @@ _ENTRIES: tuple[Entry, ...] = (
             _SUPPORT,
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "unknown error",
             "something went wrong",
@@ -954,11 +966,12 @@ _ENTRIES: tuple[Entry, ...] = (
             "Open the TikTok app signed in to that account and accept the invitation from your inbox "
             "notifications.",
             "Wait a few minutes, then press 'Verify now' in linkkit.",
-            "If Seller Center shows 'Connected' but linkkit still does not after an hour, record your "
-            "confirmation in linkkit's Linked accounts panel so it knows Seller Center shows the link.",
+            "If Seller Center shows 'Connected' but linkkit still does not after an hour, press 'Verify now' "
+            "once more and, if it still disagrees, contact support as below.",
             _SUPPORT,
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "not showing as linked",
             "doesn't show connected",
@@ -988,6 +1001,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "Pick the shop from the list linkkit shows.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "shop not connected",
             "no shop found",
@@ -1016,6 +1030,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "existing link.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "link not found",
             "account missing from list",
@@ -1041,6 +1056,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "After they fix it, restart the dashboard and try again.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "settings missing",
             "configuration error",
@@ -1068,6 +1084,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "linkkit.",
         ),
         retryable=False,
+        needs_reauthorization=False,
         symptoms=(
             "csv error",
             "export won't load",
@@ -1095,6 +1112,7 @@ _ENTRIES: tuple[Entry, ...] = (
             "database.",
         ),
         retryable=True,
+        needs_reauthorization=False,
         symptoms=(
             "database error",
             "database locked",
@@ -1114,272 +1132,6 @@ if set(CATALOGUE) != REASON_CODES:  # tests/test_troubleshoot.py fails too; the 
         sorted(REASON_CODES - set(CATALOGUE)),
         sorted(set(CATALOGUE) - REASON_CODES),
     )
-
-#: Sellers' common questions, the seller guide's common mistakes and troubleshooting advice, answered.
-FAQ: tuple[FaqItem, ...] = (
-    # ---- accounts and rules
-    FaqItem(
-        question="What is the difference between an Official and a Marketing account?",
-        answer=(
-            "The Official account is the brand's own account, tied to the shop: products show on its profile "
-            "and it is the main place for orders and talking with customers. A Marketing account is for ads "
-            "and promotion; it need not be the brand's main account, so you can try new ideas without "
-            "touching the Official account's content. Marketing accounts can also promote affiliate products."
-        ),
-        codes=("official_limit_reached", "marketing_limit_reached", "both_roles"),
-    ),
-    FaqItem(
-        question="How many accounts can I link to my shop?",
-        answer=(
-            "One Official account and at most four Marketing accounts, five in all. Several Marketing "
-            "accounts are allowed, but TikTok's documented limit is four, not unlimited."
-        ),
-        codes=("official_limit_reached", "marketing_limit_reached"),
-    ),
-    FaqItem(
-        question="Can the same TikTok account be both Official and Marketing?",
-        answer=(
-            "No. One account can hold only one role in a shop. To move it to the other role, unlink it (24 "
-            "hours after linking) and link it again."
-        ),
-        codes=("both_roles",),
-    ),
-    FaqItem(
-        question="I chose the wrong link type. How do I fix it?",
-        answer=(
-            "Choosing Official when you meant Marketing (or the other way round) is a common slip. Once 24 "
-            "hours have passed since linking, unlink the account and link it again with the right type. "
-            "Before you authorize, the wizard's step 2 shows what each type is for and what the shop already "
-            "has."
-        ),
-        codes=("both_roles", "official_limit_reached", "unlink_too_early"),
-    ),
-    FaqItem(
-        question="Can I change or replace my Official account?",
-        answer=(
-            "Yes: unlink the current Official account and link the new one. Use 'Replace' in linkkit's "
-            "Linked accounts panel, which walks you through both steps. Unlinking is only allowed 24 hours "
-            "after the account was linked, and TikTok's US pages also mention a limit on how often the "
-            "Official account may be unlinked, so plan the change."
-        ),
-        codes=("official_limit_reached", "unlink_too_early"),
-    ),
-    FaqItem(
-        question="What happens to my shop if I unlink the Official account?",
-        answer=(
-            "Products disappear from that account's profile and selling through it stops until another "
-            "Official account is linked. Customers who follow the old profile no longer see your products "
-            "there."
-        ),
-        codes=("official_limit_reached", "unlink_too_early"),
-    ),
-    FaqItem(
-        question="When can I unlink an account?",
-        answer=(
-            "Only once 24 hours have passed since it was linked. Before that, Seller Center refuses and "
-            "linkkit tells you when it becomes possible."
-        ),
-        codes=("unlink_too_early",),
-    ),
-    FaqItem(
-        question="Can I link an account to more than one shop?",
-        answer=(
-            "An Official account belongs to one shop at a time. A Marketing account may be linked at most 10 "
-            "times within 180 days across shops."
-        ),
-        codes=("already_linked_elsewhere", "relink_limit_reached"),
-    ),
-    FaqItem(
-        question="Can I link a TikTok account from another country?",
-        answer=(
-            "No. The account must be registered in the same region as the shop. Link a local account instead."
-        ),
-        codes=("region_mismatch",),
-    ),
-    FaqItem(
-        question="Do I need a Business account?",
-        answer=(
-            "You don't need to convert it yourself: TikTok turns every linked Official or Marketing account "
-            "into a Business account automatically. The account must still meet TikTok's requirements (same "
-            "region as the shop, identity verified, no restrictions)."
-        ),
-        codes=("account_ineligible",),
-    ),
-    FaqItem(
-        question="Is there a minimum number of followers?",
-        answer=(
-            "TikTok documents no follower minimum for Official or Marketing accounts (it is 0). Linking "
-            "works without an audience, but sales after linking depend on people seeing your content, so "
-            "building followers still matters."
-        ),
-        codes=("account_ineligible",),
-    ),
-    FaqItem(
-        question="Does linking cost anything?",
-        answer="No. Linking a TikTok account to your shop is free.",
-        codes=(),
-    ),
-    FaqItem(
-        question="Does linking change my account's privacy settings?",
-        answer=(
-            "No. Linking does not change who can see your videos or profile; you keep managing privacy in "
-            "the TikTok app. What does change is the account type: TikTok makes a linked account a Business "
-            "account."
-        ),
-        codes=("account_ineligible",),
-    ),
-    FaqItem(
-        question="What permissions does linking ask for, and why?",
-        answer=(
-            "TikTok asks you to share your profile information (name, picture, username), your public videos "
-            "and possibly audience figures such as follower counts. Seller Center uses them for product "
-            "showcases and ads; linkkit uses them to check the account is the right one and to chart how it "
-            "sells. The wizard's step 3 explains each permission in plain words."
-        ),
-        codes=("scopes_missing", "shop_scope_missing"),
-    ),
-    FaqItem(
-        question="What does linking give my shop?",
-        answer=(
-            "Products on the account's profile, purchases without leaving the TikTok app, targeted ads with "
-            "performance tracking, direct contact with customers, insights into your audience and sales, and "
-            "a wider reach. linkkit's Analytics page shows how each linked account sells."
-        ),
-        codes=(),
-    ),
-    FaqItem(
-        question="Where is the linked accounts page in Seller Center?",
-        answer=(
-            f"Sign in to Seller Center and open {_PAGE} (the menu may call it account settings in some "
-            f"regions); the TikTok Seller app has the same path. There you choose Official account or "
-            f"Marketing accounts."
-        ),
-        codes=("binding_not_visible", "shop_not_connected"),
-    ),
-    FaqItem(
-        question="Why can't linkkit finish the link by itself?",
-        answer=(
-            f"TikTok offers no way for an app to bind an account to a shop. The link is an invitation you "
-            f"send in Seller Center ({_PAGE}) and accept in the TikTok app. linkkit shows you exactly what "
-            f"to click and then checks the result."
-        ),
-        codes=("binding_not_visible",),
-    ),
-    # ---- after linking
-    FaqItem(
-        question="How long does linking take to show?",
-        answer=(
-            "Usually it is immediate, but it can take a few minutes to show everywhere. If it still does not "
-            "show after that, check the invitation was accepted in the TikTok app, then press 'Verify now'."
-        ),
-        codes=("binding_not_visible",),
-    ),
-    FaqItem(
-        question="How do I know the link worked?",
-        answer=(
-            f"In Seller Center, {_PAGE} lists the account as 'Connected'. linkkit's Verify step checks the "
-            f"same and more (access works, right account, permissions, region, limits) and only then shows "
-            f"Connected."
-        ),
-        codes=("binding_not_visible", "link_not_found"),
-    ),
-    FaqItem(
-        question="I didn't check afterwards that the link shows as linked. Does it matter?",
-        answer=(
-            "Yes: skipping that check is a common mistake. A successful sign-in on TikTok does not mean the "
-            "shop holds the link. Always finish with the wizard's Verify step, or press 'Verify now' in the "
-            "Linked accounts panel, and look for 'Connected'."
-        ),
-        codes=("binding_not_visible", "link_not_found"),
-    ),
-    # ---- common mistakes
-    FaqItem(
-        question="I signed in to the wrong TikTok account. What now?",
-        answer=(
-            "It happens often: TikTok uses whichever account is already open in the browser or app. Log out "
-            "of TikTok (or switch accounts), start again, and check the username TikTok shows before "
-            "pressing Authorize. If the wrong account was linked, unlink it once 24 hours have passed."
-        ),
-        codes=("wrong_account", "unlink_too_early"),
-    ),
-    FaqItem(
-        question="I didn't grant all the permissions. What happens?",
-        answer=(
-            "Leaving out permissions is a common mistake: linkkit cannot check the link without them and "
-            "shows 'Some permissions were not granted'. Press 'Repair' and authorize again with every "
-            "permission ticked."
-        ),
-        codes=("scopes_missing", "shop_scope_missing"),
-    ),
-    FaqItem(
-        question="What should I do with an error message?",
-        answer=(
-            "Don't ignore it or just click past it. Every linkkit error names a problem and a reason code; "
-            "open it in the Troubleshooter for what it means and the steps to fix it. Copy the reason code "
-            "and TikTok log ID if you contact support."
-        ),
-        codes=("provider_error",),
-    ),
-    # ---- troubleshooting advice
-    FaqItem(
-        question="Which credentials should I check when linking fails?",
-        answer=(
-            "Check three logins: the Seller Center login (it must see the shop), the TikTok account you sign "
-            "in with (it must be the one you want to link), and, for whoever runs linkkit, the app key and "
-            "secret in its settings."
-        ),
-        codes=("wrong_account", "shop_not_connected", "app_credentials_invalid"),
-    ),
-    FaqItem(
-        question="How do I make sure every permission was granted?",
-        answer=(
-            "Leave every box ticked on TikTok's permissions page. linkkit's Verify step lists any permission "
-            "that is missing; press 'Repair' to grant it. If a permission was removed in the TikTok app "
-            "(Settings and privacy › Security › Apps and services), authorize again."
-        ),
-        codes=("scopes_missing", "shop_scope_missing"),
-    ),
-    FaqItem(
-        question="Should I just try again?",
-        answer=(
-            "Trying again helps when the cause is temporary: TikTok busy or unavailable, an expired or stale "
-            "sign-in page, a link still appearing. Each Troubleshooter entry says whether retrying can help; "
-            "when it says no, follow the steps instead of retrying."
-        ),
-        codes=("rate_limited", "provider_unavailable", "authorization_expired", "state_mismatch"),
-    ),
-    FaqItem(
-        question="Does clearing the browser cache or restarting the app help?",
-        answer=(
-            "Sometimes. Clearing the cache (or using a private window) helps when the browser keeps signing "
-            "you in to the wrong TikTok account or reopens an old sign-in page. Restarting the TikTok app "
-            "helps when an invitation does not appear. It does not fix rule or set-up problems."
-        ),
-        codes=("wrong_account", "state_mismatch", "binding_not_visible"),
-    ),
-    FaqItem(
-        question="When should I contact TikTok Shop support?",
-        answer=(
-            "When a problem persists after following the steps, when an account is refused as ineligible and "
-            "you don't know why, or when Seller Center and linkkit disagree for more than an hour. Contact "
-            "them from Seller Center and give the reason code, the time and the TikTok log ID; never share "
-            "passwords or tokens."
-        ),
-        codes=("provider_error", "account_ineligible", "binding_not_visible"),
-    ),
-)
-
-_WORD = re.compile(r"[a-z0-9_]+")
-_STOP = frozenset(
-    "a an and are as at be but by can do does for from had has have how i if in into is it its me my no not "
-    "of on or our so that the their then there this to too was we were what when where which who why will "
-    "with you your after get got just".split()
-)
-
-# Field weights for search(): a symptom or title hit says more than a hit deep in the steps.
-_W_CODE, _W_SYMPTOM, _W_TITLE, _W_MEANING, _W_CAUSE, _W_STEP = 12.0, 4.0, 4.0, 2.0, 1.5, 1.0
-_W_FAQ_QUESTION, _W_FAQ_ANSWER, _FAQ_SHARE = 4.0, 1.0, 0.5
-_PHRASE_BONUS = 10.0
 
 
 def entry(code: str | None) -> Entry:
@@ -1407,108 +1159,13 @@ def explain(error: LinkkitError) -> Entry:
     return entry(getattr(error, "reason", None))
 
 
-def _tokens(text: str) -> list[str]:
-    return [t for t in _WORD.findall(text.lower().replace("-", " ")) if t not in _STOP]
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _field_score(query: list[str], texts: Iterable[str], weight: float) -> dict[str, float]:
-    """Weight per query token that occurs (by stem) in any of ``texts``."""
-    stems = {_stem(w) for text in texts for w in _tokens(text)}
-    return {q: weight for q in query if _stem(q) in stems}
-
-
-def _phrase_match(phrase: str, text: str) -> bool:
-    """Whether the typed phrase sits inside ``text``, or ``text`` (a whole phrase) inside what was typed."""
-    if phrase in text:
-        return True
-    return len(text) >= 6 and re.search(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])", phrase) is not None
-
-
-def _score(query: list[str], phrase: str, fields: Iterable[tuple[Iterable[str], float]]) -> float:
-    best: dict[str, float] = {}
-    bonus = 0.0
-    for texts, weight in fields:
-        texts = tuple(texts)
-        for q, w in _field_score(query, texts, weight).items():
-            best[q] = max(best.get(q, 0.0), w)
-        if phrase and weight >= _W_TITLE and any(_phrase_match(phrase, t.lower()) for t in texts):
-            bonus = _PHRASE_BONUS
-    if not best:
-        return 0.0
-    coverage = len(best) / len(query)
-    return (sum(best.values()) + bonus) * coverage
-
-
-def _faq_score(item: FaqItem, query: list[str], phrase: str) -> float:
-    return _score(query, phrase, (((item.question,), _W_FAQ_QUESTION), ((item.answer,), _W_FAQ_ANSWER)))
-
-
-def search_faq(text: str) -> list[FaqItem]:
-    """Find FAQ items matching what a seller typed.
+def needs_reauthorization(reason: str | None) -> bool:
+    """Whether a failure with ``reason`` needs the seller to authorize the account again.
 
     Args:
-        text: Free text, e.g. ``"does linking cost money"``.
+        reason: A reason code (unknown codes and ``None`` give ``False``: the generic entry does not).
 
     Returns:
-        Matching items, best first (empty when nothing matches).
+        The entry's :attr:`Entry.needs_reauthorization`.
     """
-    query = _tokens(text)
-    if not query:
-        return []
-    phrase = " ".join(text.lower().split())
-    scored = [(s, i, item) for i, item in enumerate(FAQ) if (s := _faq_score(item, query, phrase)) > 0]
-    scored.sort(key=lambda x: (-x[0], x[1]))
-    return [item for _, _, item in scored]
-
-
-def search(text: str) -> list[Entry]:
-    """Find troubleshooting entries matching what a seller typed.
-
-    Matching is case-insensitive over each entry's code, title, meaning, causes, steps and symptoms; FAQ
-    items that match lend part of their score to the entries they name. Words are compared by a crude stem,
-    so "permission" finds "permissions".
-
-    Args:
-        text: Free text, e.g. ``"nothing happens after authorize"``, or a reason code.
-
-    Returns:
-        Matching entries, best first (empty when nothing matches).
-    """
-    query = _tokens(text)
-    if not query:
-        return []
-    phrase = " ".join(text.lower().split())
-    scores: dict[str, float] = {}
-    for e in _ENTRIES:
-        s = _score(
-            query,
-            phrase,
-            (
-                ((e.code, e.code.replace("_", " ")), _W_CODE),
-                (e.symptoms, _W_SYMPTOM),
-                ((e.title,), _W_TITLE),
-                ((e.meaning,), _W_MEANING),
-                (e.causes, _W_CAUSE),
-                (e.steps, _W_STEP),
-            ),
-        )
-        if phrase == e.code:
-            s += _PHRASE_BONUS * 2
-        if s > 0:
-            scores[e.code] = s
-    for item in FAQ:
-        s = _faq_score(item, query, phrase)
-        if s > 0:
-            for code in item.codes:
-                if code in CATALOGUE:
-                    scores[code] = scores.get(code, 0.0) + s * _FAQ_SHARE
-    order = {e.code: i for i, e in enumerate(_ENTRIES)}
-    ranked = sorted(scores, key=lambda c: (-scores[c], order[c]))
-    return [CATALOGUE[c] for c in ranked]
+    return entry(reason).needs_reauthorization
