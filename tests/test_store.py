@@ -524,3 +524,12 @@ def test_a_shared_database_refuses_a_per_machine_key() -> None:
     assert "LINKKIT_SECRET_KEY" in caught.value.message
     assert "pw@" not in caught.value.message
     Settings(database_url="postgresql+psycopg://linkkit:pw@db.example/linkkit", secret_key=Fernet.generate_key().decode())
+
+
+@pytest.mark.parametrize("module_name", ["linkkit.store", "linkkit.crypto"])
+def test_docstring_examples_run(module_name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module_name), raise_on_error=False)
+    assert result.attempted > 0 and result.failed == 0
