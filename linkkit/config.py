@@ -56,7 +56,8 @@ def data_dir() -> Path:
     """The per-user data directory (``$LINKKIT_HOME`` or the platform's user data dir)."""
     home = os.environ.get("LINKKIT_HOME")
     path = Path(home) if home else Path(platformdirs.user_data_dir("linkkit", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)  # it holds the registry and the secret key: private to its owner
     return path
 
 
@@ -107,6 +108,9 @@ class Settings:
                 raise ConfigError(f"Live mode needs your TikTok app credentials: set {env} (or linkkit.toml).")
             if not self.public_url.startswith("https://") and not _is_loopback(self.public_url):
                 raise ConfigError("In live mode the dashboard's public URL must be https:// (or a loopback URL).")
+        if self.database_url and not self.database_url.startswith("sqlite") and not self.secret_key:
+            raise ConfigError("A shared registry database needs a shared key: set LINKKIT_SECRET_KEY to the same "
+                              "Fernet key on every machine (a key generated per machine is refused).")
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

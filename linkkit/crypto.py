@@ -3,6 +3,10 @@
 The key comes from ``LINKKIT_SECRET_KEY`` (one or more Fernet keys, comma-separated, newest first). Without it,
 a key is generated once into ``<data dir>/secret.key`` with mode 0600, and the log says where.
 
+Each key has a *fingerprint*: an HMAC-SHA256 of a fixed label under the key, cut to 16 hex digits. The registry
+records the fingerprint of the key that encrypted each secret, so a process holding another key is refused with
+one clear error instead of failing on every token. A fingerprint reveals nothing about the key.
+
 Example:
     >>> from cryptography.fernet import Fernet
     >>> box = TokenBox(Fernet.generate_key().decode())
@@ -12,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -22,7 +28,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from linkkit.errors import ConfigError, RegistryError
 
-__all__ = ["TokenBox", "hash_secret", "load_or_create_key", "new_state"]
+__all__ = ["TokenBox", "fingerprint", "hash_secret", "load_or_create_key", "new_state"]
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +41,13 @@ class TokenBox:
     """
 
     def __init__(self, keys: str) -> None:
+        listed = [k.strip() for k in keys.split(",") if k.strip()]
         try:
-            self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()])
+            self._fernets = [Fernet(k.encode()) for k in listed]
+            self._fernet = MultiFernet(self._fernets)
         except (ValueError, TypeError) as exc:
             raise ConfigError("LINKKIT_SECRET_KEY is not a valid Fernet key (or list of keys).") from exc
+        self._fingerprints = tuple(fingerprint(k) for k in listed)
 
     def __repr__(self) -> str:
         return "TokenBox(<keys hidden>)"
@@ -58,6 +67,37 @@ class TokenBox:
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt ``ciphertext`` with the newest key."""
         return self._fernet.rotate(ciphertext.encode()).decode()
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """The fingerprint of every key, newest first."""
+        return self._fingerprints
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the newest key: the one :meth:`encrypt` uses."""
+        return self._fingerprints[0]
+
+    def fingerprint_of(self, ciphertext: str) -> str | None:
+        """The fingerprint of the listed key that decrypts ``ciphertext``, or ``None`` when none does."""
+        for fp, fernet in zip(self._fingerprints, self._fernets, strict=True):
+            try:
+                fernet.decrypt(ciphertext.encode())
+            except InvalidToken:
+                continue
+            return fp
+        return None
+
+
+def fingerprint(key: str) -> str:
+    """A key's public fingerprint: HMAC-SHA256 of a fixed label under the key's bytes, 16 hex digits.
+
+    Example:
+        >>> len(fingerprint(Fernet.generate_key().decode()))
+        16
+    """
+    raw = base64.urlsafe_b64decode(key.strip().encode())
+    return hmac.new(raw, b"linkkit registry key fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
 def load_or_create_key(key_file: Path) -> str:

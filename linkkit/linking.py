@@ -23,7 +23,8 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -349,7 +350,9 @@ class LinkService:
         except LinkkitError:
             self._revoke_quietly(flow, tokens.access_token)  # we refused the account: leave no grant behind
             raise
-        with self.store.transaction() as conn:
+        # The registry re-checks the slot rules inside this transaction (a concurrent link may have taken the
+        # last slot): when it refuses, nothing is stored and the grant is revoked too.
+        with self._revoked_if_refused(flow, tokens.access_token), self.store.transaction() as conn:
             self.store.upsert_account(account, conn=conn)
             self.store.save_token(Provider.LOGIN_KIT, account.open_id, access_token=tokens.access_token,
                                   refresh_token=tokens.refresh_token, expires_at=tokens.expires_at,
@@ -406,6 +409,14 @@ class LinkService:
         if violations:
             raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
         return account
+
+    @contextmanager
+    def _revoked_if_refused(self, flow: LoginKitFlow, access_token: str) -> Iterator[None]:
+        try:
+            yield
+        except LinkkitError:
+            self._revoke_quietly(flow, access_token)
+            raise
 
     @staticmethod
     def _revoke_quietly(flow: LoginKitFlow, access_token: str) -> None:

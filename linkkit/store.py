@@ -2,7 +2,15 @@
 
 SQLAlchemy Core on SQLite by default (WAL mode), PostgreSQL with another URL. This is the only module that
 writes SQL. Rules that must never break are database constraints too: one active Official link per shop, one
-active link per (shop, account). Every write is a transaction.
+active link per (shop, account). Every write is a transaction. Storing a new link re-checks Seller Center's
+slot rules (:func:`linkkit.rules.check_candidate`) inside that transaction, serialised per shop, so processes
+racing for the last slot cannot all win.
+
+The schema is versioned with Alembic (:mod:`linkkit.migrations`); the registry upgrades itself on open, under a
+lock. Each stored secret records the fingerprint of the key that encrypted it: a process whose
+``LINKKIT_SECRET_KEY`` cannot decrypt the registry is refused with one :class:`~linkkit.errors.ConfigError`.
+A SQLite registry file is private to its owner (mode 0600). Database URLs are shown only through
+:func:`mask_url`.
 
 Example:
     >>> import tempfile, pathlib
@@ -11,25 +19,33 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
     >>> store.schema_version()
-    1
+    2
+    >>> mask_url("postgresql+psycopg://linkkit:hunter2@db.example:5432/linkkit")
+    'postgresql+psycopg://linkkit:***@db.example:5432/linkkit'
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from linkkit import rules
 from linkkit.crypto import TokenBox, hash_secret
-from linkkit.errors import RegistryError, RuleViolation
+from linkkit.errors import ConfigError, LinkError, RegistryError, RuleViolation
 from linkkit.models import (
     CheckName,
     Link,
@@ -43,7 +59,15 @@ from linkkit.models import (
     derive_status,
 )
 
-__all__ = ["Store", "StoredToken"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "RegistryAuthFailed",
+    "RegistryMissing",
+    "RegistryUnreachable",
+    "Store",
+    "StoredToken",
+    "mask_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +184,7 @@ tokens = sa.Table(
     sa.Column("scopes", sa.String, nullable=False, default=""),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("key_fp", sa.String(16), index=True),  # fingerprint of the key that encrypted this row
     sa.UniqueConstraint("provider", "subject", name="uq_tokens_subject"),
 )
 
@@ -181,9 +206,58 @@ pending = sa.Table(
     sa.Column("replace", sa.Boolean, nullable=False, default=False),
     sa.Column("outcome", sa.String),
     sa.Column("result_link_id", sa.Integer),
+    sa.Column("key_fp", sa.String(16)),  # fingerprint of the key that encrypted code_verifier
 )
 
-SCHEMA_VERSION = 1
+#: The newest Alembic revision this code knows (revision ids are zero-padded numbers: ``"0002"``).
+SCHEMA_VERSION = 2
+_HEAD = f"{SCHEMA_VERSION:04d}"
+#: pg_advisory_xact_lock key serialising migrations on PostgreSQL ("linkkit" in ASCII).
+_MIGRATION_LOCK = 0x6C696E6B6B6974
+
+
+class RegistryUnreachable(RegistryError):
+    """The database server cannot be reached (stopped, wrong host or port, network down)."""
+
+    problem = "database_unreachable"
+
+
+class RegistryAuthFailed(RegistryError):
+    """The database refused the credentials in the URL (or, for SQLite, the file's permissions)."""
+
+    problem = "authentication_failed"
+
+
+class RegistryMissing(RegistryError):
+    """The database named in the URL does not exist (for SQLite: its directory does not)."""
+
+    problem = "database_missing"
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (userinfo or ``password=`` query parameter) replaced by ``***``.
+
+    Use it wherever a database URL is shown: ``repr``, errors, logs, ``linkkit status``.
+
+    Example:
+        >>> mask_url("postgresql://u:p%40ss@h/db?sslmode=require&password=x")
+        'postgresql://u:***@h/db?sslmode=require&password=***'
+        >>> mask_url("sqlite:////tmp/registry.sqlite3")
+        'sqlite:////tmp/registry.sqlite3'
+    """
+    masked = re.sub(r"([?&]password=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
+    scheme, sep, rest = masked.partition("://")
+    if not sep or scheme.startswith("sqlite"):
+        return masked
+    end = len(rest)
+    for stop in "/?#":  # the authority ends at the first of these after the last '@' before the path
+        found = rest.find(stop, rest.rfind("@") + 1)
+        end = min(end, found) if found >= 0 else end
+    authority, path = rest[:end], rest[end:]
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    return f"{scheme}://{authority}{path}"
 
 
 @dataclass(frozen=True)
@@ -222,19 +296,30 @@ class Store:
     Args:
         url: SQLAlchemy database URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
         box: Encrypts tokens and PKCE verifiers at rest.
+
+    Attributes:
+        url: The database URL with its password masked (safe to show).
+
+    Raises:
+        RegistryError: The database cannot be opened (:class:`RegistryUnreachable`, :class:`RegistryAuthFailed`,
+            :class:`RegistryMissing` say why) or was written by a newer linkkit.
+        ConfigError: ``box`` holds no key that encrypted the registry's secrets (``LINKKIT_SECRET_KEY``).
     """
 
     def __init__(self, url: str, box: TokenBox) -> None:
-        self.url = url
+        self.url = mask_url(url)
         self._box = box
+        if url.startswith("sqlite"):
+            _private_sqlite_file(url)
+        self.engine = self._make_engine(url)
         try:
-            self.engine = self._make_engine(url)
             self.migrate()
-        except OperationalError as exc:
-            raise RegistryError(f"Cannot open the registry database: {exc.orig}") from exc
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
-        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Store({self.url!r})"
 
     # --- set-up -------------------------------------------------------------------------------------------
 
@@ -262,22 +347,26 @@ class Store:
         return engine
 
     def migrate(self) -> None:
-        """Create missing tables and record the schema version (idempotent)."""
-        # Several Voila kernels may open a new registry at once: create the tables inside a write transaction
-        # that takes the lock up front (BEGIN IMMEDIATE waits on busy_timeout instead of failing at once).
+        """Bring the schema to the newest revision, then check the key (idempotent, safe to run concurrently).
+
+        Runs in one write transaction under a lock: on PostgreSQL a transaction-scoped advisory lock, on SQLite
+        ``BEGIN IMMEDIATE`` (the write lock, taken up front; others wait on ``busy_timeout``). A registry made
+        by linkkit's pre-Alembic migration (a ``schema_migrations`` table and no ``alembic_version``) is stamped
+        as revision ``0001``, then upgraded.
+        """
         with self._write() as conn:
-            metadata.create_all(conn)
-            have = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar()
-            if have is None:
-                conn.execute(schema_migrations.insert().values(version=SCHEMA_VERSION, applied_at=_now()))
-            elif have > SCHEMA_VERSION:
-                raise RegistryError(
-                    f"The registry was written by a newer linkkit (schema {have} > {SCHEMA_VERSION}). Upgrade."
-                )
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            _upgrade(conn)
+            self._check_keys(conn, backfill=True)
 
     def schema_version(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar() or 0)
+        """The registry's Alembic revision as a number (``0`` for an empty database)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self._read() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return int(current) if current else 0
 
     @contextmanager
     def _write(self, *, immediate: bool = True) -> Iterator[Connection]:
@@ -287,7 +376,7 @@ class Store:
         except IntegrityError as exc:
             raise _integrity_to_error(exc) from exc
         except SQLAlchemyError as exc:
-            raise RegistryError(f"The registry could not save the change: {type(exc).__name__}") from exc
+            raise _database_error(exc, self.url, "could not save the change") from exc
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -295,7 +384,32 @@ class Store:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise RegistryError(f"The registry could not be read: {type(exc).__name__}") from exc
+            raise _database_error(exc, self.url, "could not be read") from exc
+
+    def _check_keys(self, conn: Connection, *, backfill: bool = False) -> None:
+        """Refuse to go on when the registry holds secrets encrypted with a key this process does not have.
+
+        With ``backfill``, rows stored before fingerprints existed get the fingerprint of whichever listed key
+        decrypts them (a row none decrypts is the same refusal).
+        """
+        ours = self._box.fingerprints
+        sources = ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier))
+        if backfill:
+            for table, column in sources:
+                rows = conn.execute(sa.select(table.c.id, column).where(table.c.key_fp.is_(None),
+                                                                       column.is_not(None))).all()
+                for row_id, ciphertext in rows:
+                    found = self._box.fingerprint_of(ciphertext)
+                    if found is None:
+                        raise _foreign_key_error(["unknown (written before fingerprints)"], ours)
+                    conn.execute(table.update().where(table.c.id == row_id).values(key_fp=found))
+        foreign: set[str] = set()
+        for table, column in sources:
+            foreign |= {fp for (fp,) in conn.execute(
+                sa.select(table.c.key_fp).distinct()
+                .where(table.c.key_fp.is_not(None), table.c.key_fp.not_in(ours), column.is_not(None)))}
+        if foreign:
+            raise _foreign_key_error(sorted(foreign), ours)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -355,11 +469,42 @@ class Store:
             else:
                 c.execute(accounts.insert().values(open_id=account.open_id, **values))
 
+    @staticmethod
+    def _account(row: Any) -> TikTokAccount:
+        return TikTokAccount(
+            open_id=row["open_id"], display_name=row["display_name"], username=row["username"],
+            avatar_url=row["avatar_url"], union_id=row["union_id"], is_verified=row["is_verified"],
+            follower_count=row["follower_count"], region=row["region"], account_type=row["account_type"],
+        )
+
     # --- links --------------------------------------------------------------------------------------------
 
     def insert_link(self, shop_id: str, open_id: str, role: Role, scopes: Sequence[str], *,
                     conn: Connection | None = None) -> int:
+        """Store a new active link, after re-checking Seller Center's rules inside this transaction.
+
+        The shop's row is locked first (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite's writers already hold the
+        database's write lock from ``BEGIN IMMEDIATE``), so two processes adding links to one shop take turns
+        and the second sees the first's link: the role limits (one Official, at most four Marketing, never both
+        roles for one account) hold under concurrency, not only in the check made before consent.
+
+        Raises:
+            RuleViolation: A rule refuses the link (its reason code, e.g. ``marketing_limit_reached``); the
+                transaction is rolled back.
+            LinkError: The shop is not in the registry (``shop_not_connected``).
+        """
         with self._maybe(conn) as c:
+            shop_row = c.execute(sa.select(shops).where(shops.c.id == shop_id).with_for_update()).mappings().first()
+            account_row = c.execute(sa.select(accounts).where(accounts.c.open_id == open_id)).mappings().first()
+            if shop_row is None:
+                raise LinkError("This shop is not connected to linkkit.", reason="shop_not_connected")
+            if account_row is None:
+                raise LinkError("This TikTok account is not in the registry.", reason="link_not_found")
+            active = self._links(links.c.unlinked_at.is_(None),
+                                 sa.or_(links.c.shop_id == shop_id, links.c.account_open_id == open_id), conn=c)
+            violations = rules.check_candidate(self._shop(shop_row), active, self._account(account_row), role)
+            if violations:
+                raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
             result = c.execute(links.insert().values(
                 shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=_now(),
                 scopes=",".join(sorted(scopes)),
@@ -391,7 +536,7 @@ class Store:
             clauses.append(links.c.unlinked_at.is_(None))
         return self._links(*clauses)
 
-    def _links(self, *where: Any) -> list[Link]:
+    def _links(self, *where: Any, conn: Connection | None = None) -> list[Link]:
         query = (
             sa.select(links, accounts, tokens.c.expires_at.label("token_expires_at"),
                       tokens.c.refresh_expires_at.label("token_refresh_expires_at"))
@@ -401,17 +546,13 @@ class Store:
             .where(*where)
             .order_by(links.c.role.desc(), links.c.created_at, links.c.id)
         )
-        with self._read() as conn:
-            rows = list(conn.execute(query).mappings())
+        with self._maybe_read(conn) as c:
+            rows = list(c.execute(query).mappings())
             ids = [r["id"] for r in rows]
-            checks = self._latest_checks(conn, ids)
+            checks = self._latest_checks(c, ids)
         result = []
         for r in rows:
-            account = TikTokAccount(
-                open_id=r["open_id"], display_name=r["display_name"], username=r["username"],
-                avatar_url=r["avatar_url"], union_id=r["union_id"], is_verified=r["is_verified"],
-                follower_count=r["follower_count"], region=r["region"], account_type=r["account_type"],
-            )
+            account = self._account(r)
             link_checks_ = checks.get(r["id"], ())
             unlinked_at = _utc(r["unlinked_at"])
             linked_at = _utc(r["linked_at"])
@@ -513,10 +654,11 @@ class Store:
         values = {
             "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
             "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
-            "scopes": ",".join(sorted(scopes)), "updated_at": _now(),
+            "scopes": ",".join(sorted(scopes)), "updated_at": _now(), "key_fp": self._box.fingerprint,
         }
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
         with self._maybe(conn) as c:
+            self._check_keys(c)  # never mix keys: another process's key wrote here since we started
             version = c.execute(sa.select(tokens.c.version).where(where)).scalar()
             if version is None:
                 c.execute(tokens.insert().values(provider=provider.value, subject=subject, version=1, **values))
@@ -529,6 +671,8 @@ class Store:
             row = c.execute(sa.select(tokens).where(where)).mappings().first()
         if row is None:
             return None
+        if row["key_fp"] is not None and row["key_fp"] not in self._box.fingerprints:
+            raise _foreign_key_error([row["key_fp"]], self._box.fingerprints)
         return StoredToken(
             provider=provider, subject=subject, access_token=self._box.decrypt(row["access_token"]),
             refresh_token=self._box.decrypt(row["refresh_token"]), expires_at=_utc(row["expires_at"]) or _now(),
@@ -563,12 +707,12 @@ class Store:
             for row in list(conn.execute(sa.select(tokens.c.id, tokens.c.access_token, tokens.c.refresh_token))):
                 conn.execute(tokens.update().where(tokens.c.id == row.id).values(
                     access_token=self._box.rotate(row.access_token),
-                    refresh_token=self._box.rotate(row.refresh_token)))
+                    refresh_token=self._box.rotate(row.refresh_token), key_fp=self._box.fingerprint))
                 count += 1
             for prow in list(conn.execute(sa.select(pending.c.id, pending.c.code_verifier)
                                           .where(pending.c.code_verifier.is_not(None)))):
                 conn.execute(pending.update().where(pending.c.id == prow.id).values(
-                    code_verifier=self._box.rotate(prow.code_verifier)))
+                    code_verifier=self._box.rotate(prow.code_verifier), key_fp=self._box.fingerprint))
                 count += 1
         return count
 
@@ -578,9 +722,12 @@ class Store:
                     role: Role | None, redirect_uri: str, expires_at: datetime, link_id: int | None = None,
                     expected_username: str | None = None, replace: bool = False) -> int:
         with self._write() as conn:
+            if code_verifier:
+                self._check_keys(conn)
             result = conn.execute(pending.insert().values(
                 provider=provider.value, state_hash=hash_secret(state),
                 code_verifier=self._box.encrypt(code_verifier) if code_verifier else None,
+                key_fp=self._box.fingerprint if code_verifier else None,
                 shop_id=shop_id, role=role.value if role else None, redirect_uri=redirect_uri,
                 created_at=_now(), expires_at=expires_at, link_id=link_id,
                 expected_username=expected_username, replace=replace,
@@ -622,7 +769,7 @@ class Store:
     def finish_pending(self, pending_id: int, outcome: str, result_link_id: int | None = None) -> None:
         with self._write() as conn:
             conn.execute(pending.update().where(pending.c.id == pending_id)
-                         .values(outcome=outcome, result_link_id=result_link_id, code_verifier=None))
+                         .values(outcome=outcome, result_link_id=result_link_id, code_verifier=None, key_fp=None))
 
     @staticmethod
     def _pending(row: Any) -> PendingAuthorization:
@@ -681,6 +828,91 @@ def _enable_wal(cursor: Any) -> None:
             if attempt == 99:
                 raise
             time.sleep(0.05)
+
+
+def _upgrade(conn: Connection) -> None:
+    """Run Alembic on ``conn`` (inside the caller's transaction and lock) up to :data:`SCHEMA_VERSION`."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("linkkit.migrations")))
+    config.attributes["connection"] = conn
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            raise RegistryError(f"The registry was written by a newer linkkit (schema revision {current}, this "
+                                f"linkkit knows up to {_HEAD}). Upgrade linkkit.") from None
+    elif sa.inspect(conn).has_table("schema_migrations"):
+        legacy = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar()
+        if legacy is not None and legacy > 1:
+            raise RegistryError(f"The registry was written by a newer linkkit (schema {legacy}). Upgrade linkkit.")
+        command.stamp(config, "0001")  # made by the pre-Alembic migration: the tables of revision 0001 exist
+    if current != _HEAD:
+        command.upgrade(config, _HEAD)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite registry file with mode 0600 (SQLite gives its -wal/-shm files the same mode)."""
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # connecting reports the missing directory as RegistryMissing
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(mode & 0o700)
+            log.warning("Made the registry %s private to its owner (it was mode %o).", path, mode)
+    except OSError:
+        return  # unwritable directory: connecting reports it
+
+
+def _database_error(exc: SQLAlchemyError, url: str, action: str) -> RegistryError:
+    """One distinct, password-free error for what went wrong talking to the database."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    text = str(orig or "").lower()
+    sqlstate = str(getattr(orig, "sqlstate", "") or "")
+    shown = mask_url(url)
+    if url.startswith("sqlite"):
+        database = sa.make_url(url).database or ""
+        if "unable to open database file" in text:
+            folder = Path(database).parent
+            if not folder.is_dir():
+                return RegistryMissing(f"No such registry database: the folder {folder} does not exist ({shown}).")
+            return RegistryAuthFailed(f"Access to the registry database {shown} was denied (file permissions).")
+    elif isinstance(exc, DBAPIError):
+        if sqlstate in ("28P01", "28000") or "password authentication failed" in text or "no password" in text:
+            return RegistryAuthFailed(f"Authentication failed for the registry database {shown}: check the user "
+                                      "and password in LINKKIT_DATABASE_URL.")
+        if sqlstate == "3D000" or ("database" in text and "does not exist" in text):
+            return RegistryMissing(f"No such registry database: {shown} (create it first, e.g. with createdb).")
+        if exc.connection_invalidated or sqlstate.startswith("08") or any(word in text for word in (
+                "connection refused", "could not connect", "connection failed", "timeout", "timed out",
+                "could not translate host", "name or service not known", "server closed the connection",
+                "no route to host", "network is unreachable", "connection reset")):
+            return RegistryUnreachable(f"The registry database {shown} is unreachable: is the server running "
+                                       "and the host and port right?")
+    return RegistryError(f"The registry {action}: {type(exc).__name__} ({shown}).")
+
+
+def _foreign_key_error(found: Sequence[str], ours: Sequence[str]) -> ConfigError:
+    return ConfigError(
+        "LINKKIT_SECRET_KEY cannot decrypt this registry: its secrets were written with the key whose fingerprint "
+        f"is {', '.join(found)}, and this process has {', '.join(ours)}. Every process sharing a registry needs "
+        "the same LINKKIT_SECRET_KEY (after a key change, list the old key after the new one). Nothing was "
+        "changed."
+    )
 
 
 def _new_id(result: Any) -> int:

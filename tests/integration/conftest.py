@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,11 +56,11 @@ class Harness:
 
 
 @pytest.fixture
-def make_harness(sandbox_server: Any, tmp_path: Path, secret_key: str) -> Iterator[Callable[..., Harness]]:
+def make_harness(sandbox_server: Any, registry_url: str, secret_key: str) -> Iterator[Callable[..., Harness]]:
     made: list[Harness] = []
 
     def make(**overrides: Any) -> Harness:
-        settings = Settings(sandbox_url=sandbox_server.url, database_url=f"sqlite:///{tmp_path / 'registry.db'}",
+        settings = Settings(sandbox_url=sandbox_server.url, database_url=registry_url,
                             secret_key=secret_key, max_retries=2, backoff=0.01, **overrides)
         service = LinkService(settings, Store(settings.resolved_database_url, TokenBox(secret_key)))
         harness = Harness(service, sandbox_server.url, settings)

@@ -1,17 +1,29 @@
-"""Voila runs a kernel per page: begin and complete in different processes; refresh races lose nothing."""
+"""Voila runs a kernel per page: begin and complete in different processes; refresh races lose nothing; the
+Marketing limit holds when eight processes race for the last slots. Each test runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+import os
+import queue
+import secrets
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import sqlalchemy as sa
 
+from linkkit.config import Settings
+from linkkit.crypto import TokenBox
+from linkkit.linking import LinkService
 from linkkit.models import LinkStatus, Provider, Role
+from linkkit.store import Store
 from tests.integration.conftest import MAPLE, Harness
 
 pytestmark = pytest.mark.integration
@@ -113,6 +125,175 @@ def test_status_command_reads_the_same_registry(h: Harness, tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout)
     assert report["links"] == {"connected": 1}
+    password = sa.make_url(h.settings.database_url).password
+    assert password is None or password not in result.stdout + result.stderr  # PostgreSQL: masked
     verify = subprocess.run([sys.executable, "-m", "linkkit.cli", "verify", "--all"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0 and "Connected" in verify.stdout
+
+
+# --- eight processes race for Maple's four Marketing slots ------------------------------------------------
+
+#: Eight US business accounts the sandbox lets Maple link as Marketing (four slots).
+RACERS = ("maple.deals", "maple.studio", "maple.live", "maple.unbox", "maple.extra", "maple.official",
+          "cedar.founder", "cedar.promo3")
+RACE_ROUNDS = int(os.environ.get("LINKKIT_RACE_ROUNDS", "20"))  # read before the fixtures scrub LINKKIT_*
+
+_RACE_WORKER = """
+import json, pathlib, sys, time
+from linkkit.config import Settings
+from linkkit.crypto import TokenBox
+from linkkit.errors import LinkkitError
+from linkkit.linking import LinkService
+from linkkit.store import Store
+
+for line in sys.stdin:
+    task = json.loads(line)
+    settings = Settings(**task["settings"])
+    service = LinkService(settings, Store(settings.resolved_database_url, TokenBox(settings.secret_key)))
+    try:
+        print("ready", flush=True)
+        deadline = time.monotonic() + 60
+        while not pathlib.Path(task["go"]).exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("the barrier never opened")
+            time.sleep(0.0005)
+        try:
+            link = service.complete_authorization(task["callback"]).link
+            print(json.dumps({"outcome": "ok", "username": link.account.username}), flush=True)
+        except LinkkitError as exc:
+            print(json.dumps({"outcome": exc.reason, "username": None}), flush=True)
+    finally:
+        service.store.close()
+"""
+
+
+class RaceWorker:
+    """A long-lived process that completes one authorization per round when the barrier opens."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", _RACE_WORKER], cwd=ROOT, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.strip())
+
+    def send(self, task: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(task) + "\n")
+        self.process.stdin.flush()
+
+    def read(self) -> str:
+        try:
+            return self.lines.get(timeout=90)
+        except queue.Empty:
+            stderr = self.process.stderr.read() if self.process.poll() is not None and self.process.stderr else ""
+            raise AssertionError(f"race worker gave no answer in 90 s: {stderr[-2000:]}") from None
+
+    def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        self.pump.join(timeout=30)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture
+def fresh_registries(registry_url: str, request: pytest.FixtureRequest,
+                     tmp_path: Path) -> Iterator[Callable[[int], str]]:
+    """A new, empty registry per round, on the backend ``registry_url`` was made for."""
+    created: list[str] = []
+    admin = None if registry_url.startswith("sqlite") else sa.create_engine(
+        request.getfixturevalue("postgres_server"), isolation_level="AUTOCOMMIT")
+
+    def fresh(n: int) -> str:
+        if admin is None:
+            return f"sqlite:///{tmp_path / f'race-{n}.sqlite3'}"
+        name = f"linkkit_race_{secrets.token_hex(5)}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return sa.make_url(registry_url).set(database=name).render_as_string(hide_password=False)
+
+    yield fresh
+    if admin is not None:
+        with admin.connect() as conn:
+            for name in created:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_eight_processes_racing_for_four_marketing_slots(sandbox_server: Any, secret_key: str,
+                                                         fresh_registries: Callable[[int], str],
+                                                         tmp_path: Path) -> None:
+    """Issue 9 item 5: the Marketing limit holds when eight kernels complete authorizations at one moment.
+
+    Every round: a new registry, Maple connected, eight Marketing authorizations begun and consented (each
+    passes the pre-consent check: no link exists yet), then eight processes complete them at a barrier. Exactly
+    four links are stored; the other four get ``marketing_limit_reached``, their TikTok grants are revoked, and
+    no account, token or link of theirs is stored.
+    """
+    workers = [RaceWorker() for _ in RACERS]
+    figures = []
+    try:
+        for n in range(RACE_ROUNDS):
+            requests.post(f"{sandbox_server.url}/_sandbox/reset", json={}, timeout=10).raise_for_status()
+            settings = Settings(sandbox_url=sandbox_server.url, database_url=fresh_registries(n),
+                                secret_key=secret_key, max_retries=2, backoff=0.01)
+            service = LinkService(settings, Store(settings.resolved_database_url, TokenBox(secret_key)))
+            try:
+                assert service.sandbox is not None
+                start = service.begin_shop_authorization()
+                service.complete_authorization(service.sandbox.consent(start.url, "maple_seller"))
+                callbacks = []
+                for username in RACERS:
+                    begun = service.begin_authorization(MAPLE, Role.MARKETING)
+                    callbacks.append(service.sandbox.consent(begun.url, username))
+                go = tmp_path / f"go-{n}"
+                task = {"sandbox_url": sandbox_server.url, "database_url": settings.database_url,
+                        "secret_key": secret_key, "max_retries": 2, "backoff": 0.01}
+                for worker, callback in zip(workers, callbacks, strict=True):
+                    worker.send({"settings": task, "callback": callback, "go": str(go)})
+                assert [worker.read() for worker in workers] == ["ready"] * len(workers)
+                go.touch()
+                results = [json.loads(worker.read()) for worker in workers]
+
+                outcomes = sorted(r["outcome"] for r in results)
+                winners = {r["username"] for r in results if r["outcome"] == "ok"}
+                losers = set(RACERS) - winners
+                stored = service.links(MAPLE)
+                counts = service.store.counts()
+                grants = [g for g in sandbox_server.model.login_grants.values() if g.username in RACERS]
+                figures.append((len(stored), outcomes.count("marketing_limit_reached")))
+
+                assert outcomes == ["marketing_limit_reached"] * 4 + ["ok"] * 4, f"round {n}: {outcomes}"
+                assert {link.account.username for link in stored} == winners
+                assert all(link.role is Role.MARKETING for link in stored)
+                # nothing of the losers is stored: 4 accounts, 4 Login Kit tokens + the seller's Shop token
+                assert (counts["links"], counts["tiktok_accounts"], counts["tokens"]) == (4, 4, 5), counts
+                assert all(service.store.token(Provider.LOGIN_KIT, link.account.open_id) for link in stored)
+                # the losers' grants were revoked at TikTok; the winners' were not
+                assert {g.username for g in grants if g.revoked} == losers, f"round {n}"
+                assert {g.username for g in grants if not g.revoked} == winners
+                failed = service.events(MAPLE, kinds=["authorization_failed"])
+                assert sorted(e.detail for e in failed) == ["marketing_limit_reached"] * 4
+            finally:
+                service.store.close()
+    finally:
+        for worker in workers:
+            worker.stop()
+    print(f"\nrace: {len(RACERS)} processes x {RACE_ROUNDS} rounds, links stored per round "
+          f"{sorted({f[0] for f in figures})}, refused marketing_limit_reached per round {sorted({f[1] for f in figures})}")
