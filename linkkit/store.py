@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -222,11 +222,14 @@ class Store:
     Args:
         url: SQLAlchemy database URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
         box: Encrypts tokens and PKCE verifiers at rest.
+        clock: Current UTC time for every timestamp the registry writes (the service's clock); wall time
+            when ``None``.
     """
 
-    def __init__(self, url: str, box: TokenBox) -> None:
+    def __init__(self, url: str, box: TokenBox, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
         self._box = box
+        self.clock = clock
         try:
             self.engine = self._make_engine(url)
             self.migrate()
@@ -235,6 +238,10 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def _now(self) -> datetime:
+        """The time every write is stamped with: the service's clock, so one clock stamps the registry."""
+        return self.clock() if self.clock is not None else _now()
 
     # --- set-up -------------------------------------------------------------------------------------------
 
@@ -269,7 +276,7 @@ class Store:
             metadata.create_all(conn)
             have = conn.execute(sa.select(sa.func.max(schema_migrations.c.version))).scalar()
             if have is None:
-                conn.execute(schema_migrations.insert().values(version=SCHEMA_VERSION, applied_at=_now()))
+                conn.execute(schema_migrations.insert().values(version=SCHEMA_VERSION, applied_at=self._now()))
             elif have > SCHEMA_VERSION:
                 raise RegistryError(
                     f"The registry was written by a newer linkkit (schema {have} > {SCHEMA_VERSION}). Upgrade."
@@ -312,14 +319,14 @@ class Store:
         values = {
             "name": shop.name, "region": shop.region, "seller_type": shop.seller_type, "cipher": shop.cipher,
             "code": shop.code, "seller_name": shop.seller_name, "seller_open_id": shop.seller_open_id,
-            "updated_at": _now(),
+            "updated_at": self._now(),
         }
         with self._maybe(conn) as c:
             found = c.execute(sa.select(shops.c.id).where(shops.c.id == shop.id)).first()
             if found:
                 c.execute(shops.update().where(shops.c.id == shop.id).values(**values))
             else:
-                c.execute(shops.insert().values(id=shop.id, connected_at=_now(), **values))
+                c.execute(shops.insert().values(id=shop.id, connected_at=self._now(), **values))
 
     def shops(self) -> list[Shop]:
         with self._read() as conn:
@@ -346,7 +353,7 @@ class Store:
             "display_name": account.display_name, "username": account.username, "avatar_url": account.avatar_url,
             "union_id": account.union_id, "is_verified": account.is_verified,
             "follower_count": account.follower_count, "region": account.region,
-            "account_type": account.account_type, "updated_at": _now(),
+            "account_type": account.account_type, "updated_at": self._now(),
         }
         with self._maybe(conn) as c:
             found = c.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == account.open_id)).first()
@@ -361,7 +368,7 @@ class Store:
                     conn: Connection | None = None) -> int:
         with self._maybe(conn) as c:
             result = c.execute(links.insert().values(
-                shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=_now(),
+                shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=self._now(),
                 scopes=",".join(sorted(scopes)),
             ))
             return _new_id(result)
@@ -484,7 +491,7 @@ class Store:
                   conn: Connection | None = None) -> None:
         with self._maybe(conn) as c:
             c.execute(link_events.insert().values(
-                at=_now(), kind=kind, shop_id=shop_id, link_id=link_id, actor=actor, detail=detail,
+                at=self._now(), kind=kind, shop_id=shop_id, link_id=link_id, actor=actor, detail=detail,
                 username=username, role=role,
             ))
 
@@ -513,7 +520,7 @@ class Store:
         values = {
             "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
             "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
-            "scopes": ",".join(sorted(scopes)), "updated_at": _now(),
+            "scopes": ",".join(sorted(scopes)), "updated_at": self._now(),
         }
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
         with self._maybe(conn) as c:
@@ -582,7 +589,7 @@ class Store:
                 provider=provider.value, state_hash=hash_secret(state),
                 code_verifier=self._box.encrypt(code_verifier) if code_verifier else None,
                 shop_id=shop_id, role=role.value if role else None, redirect_uri=redirect_uri,
-                created_at=_now(), expires_at=expires_at, link_id=link_id,
+                created_at=self._now(), expires_at=expires_at, link_id=link_id,
                 expected_username=expected_username, replace=replace,
             ))
             return _new_id(result)
@@ -697,3 +704,7 @@ def _integrity_to_error(exc: IntegrityError) -> Exception:
     if "uq_links_one_per_account" in text or "links.shop_id, links.account_open_id" in text:
         return RuleViolation("This TikTok account is already linked to this shop.", reason="already_linked")
     return RegistryError(f"The registry refused an inconsistent change: {type(exc.orig).__name__}")
+
+
+#: The registry port (design §2) is today's Store.
+Registry = Store

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from linkkit import redact
 from linkkit.models import Provider, Role
 from tests.integration.conftest import MAPLE, Harness
 
@@ -44,6 +45,7 @@ def test_no_secret_in_logs_or_database(h: Harness, tmp_path: Path) -> None:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    redact.install()  # as the CLI and the dashboard pages do: constructing a service installs nothing
     try:
         h.control("DELETE", "/requests")
         h.connect()
@@ -55,6 +57,7 @@ def test_no_secret_in_logs_or_database(h: Harness, tmp_path: Path) -> None:
         h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
         h.service.unlink(marketing.id)
     finally:
+        redact.uninstall()
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
