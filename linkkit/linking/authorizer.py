@@ -18,6 +18,7 @@ from linkkit.linking.ports import Ports
 from linkkit.linking.types import AuthorizationResult, AuthorizationStart, ShopOverview
 from linkkit.models import (
     EVIDENCE_IMPORTED,
+    Link,
     PendingAuthorization,
     Provider,
     Role,
@@ -225,6 +226,34 @@ class Authorizer:
         if violations:
             raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
         return account
+
+    def unlink(self, link_id: int, *, actor: str | None = None) -> Link:
+        """End a link (only 24 h after linking), then remove the binding in Seller Center where it can be done
+        from here, and revoke linkkit's grant when no other link needs it."""
+        p = self._p
+        link = p.link(link_id)
+        if not link.active:
+            return link
+        violations = rules.check_unlink(link, p.clock.now())
+        if violations:
+            raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
+        still_used = [other for other in p.links(open_id=link.account.open_id) if other.id != link.id]
+        with p.registry.transaction() as conn:
+            p.registry.update_link(link.id, unlinked_at=p.clock.now(), conn=conn)
+            p.event("unlinked", shop_id=link.shop_id, link_id=link.id, actor=actor, username=link.account.username,
+                    role=link.role.value, conn=conn,
+                    detail="unlinked; finish in Seller Center if it still shows the account")
+        try:  # after the registry: a Seller Center failure leaves linkkit's record consistent
+            if link.account.username:
+                p.seller_center.unlink(p.shop(link.shop_id), link.account.username)
+        except LinkkitError as exc:
+            log.warning("Seller Center did not unlink the account (%s); finish it there.", exc.reason)
+        if not still_used:
+            token = p.registry.token(Provider.LOGIN_KIT, link.account.open_id)
+            if token is not None:
+                self.revoke_quietly(p.login_flow(link.role), token.access_token)
+                p.registry.delete_token(Provider.LOGIN_KIT, link.account.open_id)
+        return p.link(link.id)
 
     @staticmethod
     def revoke_quietly(flow: LoginKitFlow, access_token: str) -> None:

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from linkkit import guide, rules
+from linkkit import guide
 from linkkit.clock import Clock
 from linkkit.config import Settings, data_dir
 from linkkit.crypto import TokenBox, load_or_create_key
-from linkkit.errors import LinkkitError, RuleViolation
 from linkkit.linking.authorizer import Authorizer
 from linkkit.linking.compose import build_ports
+from linkkit.linking.health import ShopRecords, health_report
 from linkkit.linking.reconcile import reconcile
 from linkkit.linking.types import AuthorizationResult, AuthorizationStart, ShopOverview
 from linkkit.linking.verifier import Verifier
-from linkkit.models import EVIDENCE_IMPORTED, Link, LinkEvent, LinkStatus, PendingAuthorization, Provider, Role, Shop
+from linkkit.models import EVIDENCE_IMPORTED, Link, LinkEvent, PendingAuthorization, Role, Shop
 from linkkit.seller_center.base import SellerCenter
 from linkkit.store import Store
 from linkkit.tiktok.shop import ShopClient
@@ -182,30 +182,7 @@ class LinkService:
 
     def unlink(self, link_id: int, *, actor: str | None = None) -> Link:
         """Unlink (refused inside 24 h of linking); revokes linkkit's TikTok grant when no link needs it."""
-        p = self._ports
-        link = self.link(link_id)
-        if not link.active:
-            return link
-        violations = rules.check_unlink(link, self.now())
-        if violations:
-            raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
-        still_used = [other for other in p.links(open_id=link.account.open_id) if other.id != link.id]
-        with self.store.transaction() as conn:
-            self.store.update_link(link.id, unlinked_at=self.now(), conn=conn)
-            p.event("unlinked", shop_id=link.shop_id, link_id=link.id, actor=actor, username=link.account.username,
-                    role=link.role.value, conn=conn,
-                    detail="unlinked; finish in Seller Center if it still shows the account")
-        try:  # after the registry: a Seller Center failure leaves linkkit's record consistent
-            if link.account.username:
-                p.seller_center.unlink(self.shop(link.shop_id), link.account.username)
-        except LinkkitError as exc:
-            log.warning("Seller Center did not unlink the account (%s); finish it there.", exc.reason)
-        if not still_used:
-            token = self.store.token(Provider.LOGIN_KIT, link.account.open_id)
-            if token is not None:
-                Authorizer.revoke_quietly(p.login_flow(link.role), token.access_token)
-                self.store.delete_token(Provider.LOGIN_KIT, link.account.open_id)
-        return self.link(link.id)
+        return self._authorizer.unlink(link_id, actor=actor)
 
     def refresh_tokens(self, link_id: int | None = None, *, force: bool = False) -> int:
         """Refresh Login Kit tokens that expire soon (all, or one link's); returns how many were refreshed."""
@@ -224,41 +201,12 @@ class LinkService:
         from linkkit.analytics.dataset import ShopSource, load_analytics_data
 
         shop = self.shop(shop_id)
-        return load_analytics_data(_ShopRecords(self, shop_id), self._ports.shop_client(shop),
+        return load_analytics_data(ShopRecords(self.store, shop_id), self._ports.shop_client(shop),
                                    [ShopSource(shop.id, shop.cipher)], start=start, end=end, progress=progress)
 
     def health(self) -> dict[str, Any]:
         """Mode, registry, links by status, tokens expiring within 7 days — for ``linkkit status``."""
-        links = self.links()
-        by_status: dict[str, int] = {}
-        for link in links:
-            by_status[link.status.value] = by_status.get(link.status.value, 0) + 1
-        soon = self.now() + dt.timedelta(days=7)
-        report: dict[str, Any] = {
-            "mode": self.settings.mode,
-            "registry": self.store.url.split("?")[0],
-            "schema_version": self.store.schema_version(),
-            "shops": len(self.store.shops()),
-            "links": by_status,
-            "expiring_within_7_days": [x.id for x in links if x.token_expires_at and x.token_expires_at < soon],
-            "needs_attention": [x.id for x in links if x.status is LinkStatus.NEEDS_ATTENTION],
-        }
-        if self.sandbox is not None:
-            report["sandbox"] = self.sandbox.status()
-        return report
+        return health_report(self.settings.mode, self.store, self.links(), self.now(), self.sandbox)
 
     def _reconcile(self, shop: Shop) -> list[Link]:
         return reconcile(self._ports, shop)
-
-
-class _ShopRecords:
-    """The registry's link intervals and events of one shop, in the shape analytics loaders read."""
-
-    def __init__(self, service: LinkService, shop_id: str) -> None:
-        self._service, self._shop_id = service, shop_id
-
-    def link_intervals(self, shop_id: str | None = None) -> list[dict[str, Any]]:
-        return self._service.link_intervals(self._shop_id)
-
-    def events(self, shop_id: str | None = None, **kwargs: Any) -> list[LinkEvent]:
-        return self._service.events(self._shop_id, **kwargs)

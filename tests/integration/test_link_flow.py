@@ -350,3 +350,15 @@ def test_health_report(h: Harness) -> None:
     h.bind(h.authorize(MAPLE, Role.OFFICIAL, "maple.official"))
     report = h.service.health()
     assert report["sandbox"] == "up" and report["links"] == {"connected": 1} and report["shops"] == 1
+
+
+def test_events_record_the_acting_identity(make_harness: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKKIT_ACTOR", "ops@maple")
+    h = make_harness()
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    events = h.service.events(MAPLE)
+    assert events and {e.actor for e in events if e.kind in ("shop_connected", "authorization_started",
+                                                             "authorized")} == {"ops@maple"}
+    assert "seller" not in {e.actor for e in events}
+    assert h.service.actor == "ops@maple" and link.id
