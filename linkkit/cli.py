@@ -134,7 +134,7 @@ class Stack:
                 self.processes.append(sandbox)
                 _wait_http(f"{self.sandbox_url}/_sandbox/clock", timeout, sandbox)
                 # TikTok Shop redirects to the app's configured URL, so point the sandbox app at this Voila.
-                from linkkit.tiktok.sandbox_control import SandboxControl
+                from linkkit.sandbox_client import SandboxControl
 
                 SandboxControl(f"{self.sandbox_url}/_sandbox").set_shop_redirect(self.dashboard_url)
             voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from linkkit.models import Role
+
 __all__ = [
     "ACCOUNT_TYPES",
     "BENEFITS",
@@ -40,6 +42,7 @@ __all__ = [
     "Benefit",
     "JourneyStep",
     "describe_scope",
+    "seller_center_steps",
 ]
 
 #: Where linked accounts live in Seller Center (the TikTok Seller app has the same path).
@@ -318,3 +321,27 @@ def describe_scope(scope: str) -> str:
         Its description, or a neutral sentence naming the scope when linkkit has none.
     """
     return SCOPE_DESCRIPTIONS.get(scope, f"A TikTok permission named '{scope}'.")
+
+
+def seller_center_steps(role: Role, username: str, *, replacing: bool = False) -> list[str]:
+    """The exact clicks that bind ``@username`` as ``role`` in Seller Center (TikTok has no API for it).
+
+    Args:
+        role: Official or Marketing.
+        username: The TikTok account's @username.
+        replacing: The shop's Official account is being replaced (unlink the current one first).
+    """
+    kind = "Official account" if role is Role.OFFICIAL else "Marketing accounts"
+    steps = [
+        "Open Seller Center and sign in with the shop's seller account.",
+        "Go to My account › Linked TikTok accounts (in the TikTok Seller app: Me › Linked TikTok accounts).",
+        f"Under {kind}, choose {'Link' if role is Role.MARKETING else 'Link / Change'} and search for @{username}.",
+        "Send the invitation.",
+        f"On the phone signed in to @{username}, open the TikTok app and accept the invitation in the inbox.",
+        "Come back here and press Verify. It can take a few minutes to show everywhere.",
+    ]
+    if replacing:
+        steps.insert(2, "Unlink the current Official account first (Seller Center allows it 24 hours after it was "
+                        "linked); the shop's products leave its profile until the new link is made.")
+    return steps
+

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "EVIDENCE_CLAIMED",
+    "EVIDENCE_IMPORTED",
     "CheckName",
     "Link",
     "LinkCheck",
@@ -28,6 +30,11 @@ __all__ = [
     "TikTokAccount",
     "derive_status",
 ]
+
+#: ``Link.binding_evidence`` of a link the seller says is bound (a claim, not evidence).
+EVIDENCE_CLAIMED = "seller_confirmed"
+#: ``Link.binding_evidence`` of a link imported from Seller Center and not authorized in linkkit.
+EVIDENCE_IMPORTED = "seller_center_import"
 
 
 class Role(enum.StrEnum):
@@ -46,6 +53,8 @@ class LinkStatus(enum.StrEnum):
 
     PENDING = "pending"
     AWAITING_SELLER_CENTER = "awaiting_seller_center"
+    AWAITING_EVIDENCE = "awaiting_evidence"  # the seller says it is linked; no evidence seen yet
+    FOUND_IN_SELLER_CENTER = "found_in_seller_center"  # bound in Seller Center, not authorized in linkkit
     CONNECTED = "connected"
     NEEDS_ATTENTION = "needs_attention"
     UNLINKED = "unlinked"
@@ -55,6 +64,8 @@ class LinkStatus(enum.StrEnum):
         return {
             "pending": "Pending",
             "awaiting_seller_center": "Awaiting Seller Center",
+            "awaiting_evidence": "Awaiting evidence",
+            "found_in_seller_center": "Found in Seller Center",
             "connected": "Connected",
             "needs_attention": "Needs attention",
             "unlinked": "Unlinked",
@@ -145,7 +156,9 @@ class Link:
     token_expires_at: datetime | None  # when linkkit's access ends unless re-authorized (refresh-token expiry)
     access_expires_at: datetime | None  # the current access token (refreshed automatically before then)
     scopes: tuple[str, ...] = ()
-    binding_evidence: str | None = None  # "shop_analytics" | "seller_center" | "seller_confirmed"
+    #: How the binding is known: "shop_analytics" | "seller_center" (evidence), "seller_confirmed" (the seller's
+    #: claim only, never evidence) or "seller_center_import" (found in Seller Center, not authorized in linkkit).
+    binding_evidence: str | None = None
     checks: tuple[LinkCheck, ...] = field(default=())
 
     @property
@@ -194,11 +207,14 @@ class PendingAuthorization:
 
 
 def derive_status(
-    *, unlinked_at: datetime | None, linked_at: datetime | None, checks: tuple[LinkCheck, ...]
+    *, unlinked_at: datetime | None, linked_at: datetime | None, checks: tuple[LinkCheck, ...],
+    binding_evidence: str | None = None,
 ) -> LinkStatus:
     """A link's status from its latest verification run (design §3.2).
 
     - ``unlinked`` once unlinked;
+    - ``found_in_seller_center`` for a binding imported from Seller Center that linkkit holds no grant for;
+    - ``awaiting_evidence`` while the seller's claim that it is linked is not backed by evidence;
     - ``awaiting_seller_center`` before any verification ran (authorized, binding not yet seen);
     - ``connected`` when every check of the latest run passed;
     - ``awaiting_seller_center`` when only the Seller Center binding is missing and it was never seen;
@@ -206,11 +222,16 @@ def derive_status(
     """
     if unlinked_at is not None:
         return LinkStatus.UNLINKED
+    if binding_evidence == EVIDENCE_IMPORTED:
+        return LinkStatus.FOUND_IN_SELLER_CENTER
+    claimed = binding_evidence == EVIDENCE_CLAIMED
     if not checks:
+        if claimed:
+            return LinkStatus.AWAITING_EVIDENCE
         return LinkStatus.AWAITING_SELLER_CENTER if linked_at is None else LinkStatus.NEEDS_ATTENTION
     failing = [check for check in checks if not check.ok]
     if not failing:
         return LinkStatus.CONNECTED
     if linked_at is None and all(check.name is CheckName.SELLER_CENTER_BINDING for check in failing):
-        return LinkStatus.AWAITING_SELLER_CENTER
+        return LinkStatus.AWAITING_EVIDENCE if claimed else LinkStatus.AWAITING_SELLER_CENTER
     return LinkStatus.NEEDS_ATTENTION

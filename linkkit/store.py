@@ -30,7 +30,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -296,6 +296,8 @@ class Store:
     Args:
         url: SQLAlchemy database URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
         box: Encrypts tokens and PKCE verifiers at rest.
+        clock: Current UTC time for every timestamp the registry writes (the service's clock); wall time
+            when ``None``.
 
     Attributes:
         url: The database URL with its password masked (safe to show).
@@ -306,9 +308,10 @@ class Store:
         ConfigError: ``box`` holds no key that encrypted the registry's secrets (``LINKKIT_SECRET_KEY``).
     """
 
-    def __init__(self, url: str, box: TokenBox) -> None:
+    def __init__(self, url: str, box: TokenBox, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = mask_url(url)
         self._box = box
+        self.clock = clock
         if url.startswith("sqlite"):
             _private_sqlite_file(url)
         self.engine = self._make_engine(url)
@@ -320,6 +323,10 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
+
+    def _now(self) -> datetime:
+        """The time every write is stamped with: the service's clock, so one clock stamps the registry."""
+        return self.clock() if self.clock is not None else _now()
 
     # --- set-up -------------------------------------------------------------------------------------------
 
@@ -426,14 +433,14 @@ class Store:
         values = {
             "name": shop.name, "region": shop.region, "seller_type": shop.seller_type, "cipher": shop.cipher,
             "code": shop.code, "seller_name": shop.seller_name, "seller_open_id": shop.seller_open_id,
-            "updated_at": _now(),
+            "updated_at": self._now(),
         }
         with self._maybe(conn) as c:
             found = c.execute(sa.select(shops.c.id).where(shops.c.id == shop.id)).first()
             if found:
                 c.execute(shops.update().where(shops.c.id == shop.id).values(**values))
             else:
-                c.execute(shops.insert().values(id=shop.id, connected_at=_now(), **values))
+                c.execute(shops.insert().values(id=shop.id, connected_at=self._now(), **values))
 
     def shops(self) -> list[Shop]:
         with self._read() as conn:
@@ -460,7 +467,7 @@ class Store:
             "display_name": account.display_name, "username": account.username, "avatar_url": account.avatar_url,
             "union_id": account.union_id, "is_verified": account.is_verified,
             "follower_count": account.follower_count, "region": account.region,
-            "account_type": account.account_type, "updated_at": _now(),
+            "account_type": account.account_type, "updated_at": self._now(),
         }
         with self._maybe(conn) as c:
             found = c.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == account.open_id)).first()
@@ -506,7 +513,7 @@ class Store:
             if violations:
                 raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
             result = c.execute(links.insert().values(
-                shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=_now(),
+                shop_id=shop_id, account_open_id=open_id, role=role.value, created_at=self._now(),
                 scopes=",".join(sorted(scopes)),
             ))
             return _new_id(result)
@@ -625,7 +632,7 @@ class Store:
                   conn: Connection | None = None) -> None:
         with self._maybe(conn) as c:
             c.execute(link_events.insert().values(
-                at=_now(), kind=kind, shop_id=shop_id, link_id=link_id, actor=actor, detail=detail,
+                at=self._now(), kind=kind, shop_id=shop_id, link_id=link_id, actor=actor, detail=detail,
                 username=username, role=role,
             ))
 
@@ -654,7 +661,7 @@ class Store:
         values = {
             "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
             "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
-            "scopes": ",".join(sorted(scopes)), "updated_at": _now(), "key_fp": self._box.fingerprint,
+            "scopes": ",".join(sorted(scopes)), "updated_at": self._now(), "key_fp": self._box.fingerprint,
         }
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
         with self._maybe(conn) as c:
@@ -729,7 +736,7 @@ class Store:
                 code_verifier=self._box.encrypt(code_verifier) if code_verifier else None,
                 key_fp=self._box.fingerprint if code_verifier else None,
                 shop_id=shop_id, role=role.value if role else None, redirect_uri=redirect_uri,
-                created_at=_now(), expires_at=expires_at, link_id=link_id,
+                created_at=self._now(), expires_at=expires_at, link_id=link_id,
                 expected_username=expected_username, replace=replace,
             ))
             return _new_id(result)
@@ -929,3 +936,7 @@ def _integrity_to_error(exc: IntegrityError) -> Exception:
     if "uq_links_one_per_account" in text or "links.shop_id, links.account_open_id" in text:
         return RuleViolation("This TikTok account is already linked to this shop.", reason="already_linked")
     return RegistryError(f"The registry refused an inconsistent change: {type(exc.orig).__name__}")
+
+
+#: The registry port (design §2) is today's Store.
+Registry = Store

@@ -3,11 +3,18 @@
 Retries cover 429 and 5xx (honouring ``Retry-After``) and connection errors, a bounded number of times with
 exponential backoff; what still fails becomes a :class:`~linkkit.errors.ProviderError` in the client that made
 the call, where TikTok's own error shape is known.
+
+:func:`map_exceptions` is the one place a transport exception becomes a linkkit error (the shape of httpx's
+``map_exceptions``): the URL is cut to scheme, host and path before any exception or log line exists, the
+original exception is scrubbed of its message, request and response, and it is not chained, so a formatted
+traceback cannot show the query (TikTok Shop's token calls carry ``app_secret`` and ``refresh_token`` there).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +24,8 @@ from urllib3.util.retry import Retry
 
 from linkkit.errors import ProviderError
 
-__all__ = ["RETRY_STATUSES", "make_session", "network_error", "parse_json", "status_error"]
+__all__ = ["RETRY_STATUSES", "make_session", "map_exceptions", "network_error", "parse_json", "safe_url",
+           "status_error"]
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +55,58 @@ def make_session(*, max_retries: int = 3, backoff: float = 0.5, session: request
     return session
 
 
+def safe_url(url: str) -> str:
+    """``url`` without user info, query string or fragment: what may appear in a message or a log."""
+    where = urlsplit(url)
+    host = where.hostname or ""
+    port = f":{where.port}" if where.port else ""
+    return f"{where.scheme}://{host}{port}{where.path}" if where.scheme else f"{host}{port}{where.path}"
+
+
 def network_error(exc: requests.RequestException, url: str) -> ProviderError:
     """A ProviderError for a request that never got an answer (the URL's query is not included)."""
     where = urlsplit(url)
+    kind = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
     return ProviderError(
-        f"TikTok could not be reached ({where.netloc}{where.path}): {type(exc).__name__}.",
+        f"TikTok could not be reached ({where.hostname or ''}{f':{where.port}' if where.port else ''}"
+        f"{where.path}): {kind}.",
         reason="provider_unavailable",
         retryable=True,
     )
+
+
+def _scrub(exc: BaseException) -> None:
+    """Empty a transport exception of everything that may carry a URL, header or body."""
+    exc.args = (f"{type(exc).__name__} (details withheld: the request may carry secrets)",)
+    for attr in ("request", "response"):
+        if hasattr(exc, attr):
+            try:
+                setattr(exc, attr, None)
+            except AttributeError:  # pragma: no cover - read-only on some exception types
+                pass
+    exc.__cause__ = exc.__context__ = None
+    exc.__traceback__ = None
+
+
+@contextmanager
+def map_exceptions(url: str) -> Iterator[None]:
+    """Turn transport failures inside the block into ``provider_unavailable`` errors, leaking nothing.
+
+    Example:
+        >>> import requests
+        >>> try:
+        ...     with map_exceptions("https://auth.example/api/v2/token/get?app_secret=s3cret"):
+        ...         raise requests.ConnectionError("pool: url=/api/v2/token/get?app_secret=s3cret")
+        ... except Exception as exc:
+        ...     ("s3cret" in str(exc), exc.__cause__ is None, exc.__suppress_context__)
+        (False, True, True)
+    """
+    try:
+        yield
+    except requests.RequestException as exc:
+        error = network_error(exc, url)
+        _scrub(exc)
+        raise error from None
 
 
 def status_error(response: requests.Response, *, provider_code: Any = None, log_id: str | None = None

@@ -32,7 +32,7 @@ from requests_oauthlib import OAuth2Session
 from linkkit import redact
 from linkkit.errors import ProviderError, TokenExchangeError
 from linkkit.tiktok.endpoints import Endpoints
-from linkkit.tiktok.http import make_session, network_error, parse_json, status_error
+from linkkit.tiktok.http import make_session, map_exceptions, parse_json, status_error
 from linkkit.tiktok.signing import code_challenge
 
 __all__ = ["USER_FIELDS", "LoginKitFlow", "TokenSet"]
@@ -62,28 +62,35 @@ class TokenSet:
         return f"TokenSet(open_id={self.open_id!r}, scopes={self.scopes!r}, expires_at={self.expires_at})"
 
 
-def _allow_loopback_http() -> None:
-    """Let requests-oauthlib use plain HTTP for loopback URLs only (the local sandbox).
+_LOOPBACK_HOSTS = ("localhost", "::1")
 
-    RFC 8252 §8.3 allows loopback http; setting ``OAUTHLIB_INSECURE_TRANSPORT`` would allow it for every
-    host in the process, so instead the transport check requests-oauthlib imported is widened to loopback.
+
+def _is_loopback_http(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return url.lower().startswith("http://") and (host in _LOOPBACK_HOSTS or host.startswith("127."))
+
+
+class _LoopbackAdapter(requests.adapters.BaseAdapter):
+    """Sends ``https://<loopback>`` requests of one OAuth session as plain ``http://`` (the local sandbox).
+
+    requests-oauthlib refuses plain-HTTP token URLs; RFC 8252 §8.3 allows loopback ``http``. Rather than set
+    ``OAUTHLIB_INSECURE_TRANSPORT`` or patch the library's transport check (both process-wide), linkkit's own
+    OAuth session is given the ``https://`` spelling of a loopback URL and this adapter, mounted on that session
+    only, sends it as ``http://`` through the shared connection pool.
     """
-    import requests_oauthlib.oauth2_session as module
 
-    original = module.is_secure_transport
-    if getattr(original, "_linkkit_loopback", False):
-        return
+    def __init__(self, inner: requests.adapters.BaseAdapter) -> None:
+        super().__init__()
+        self._inner = inner
 
-    def is_secure_transport(uri: str) -> bool:
-        host = urlsplit(uri).hostname or ""
-        return bool(original(uri)) or (uri.lower().startswith("http://") and
-                                       (host in ("localhost", "::1") or host.startswith("127.")))
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        assert request.url is not None
+        request.url = "http://" + request.url[len("https://"):]
+        return self._inner.send(request, **kwargs)
 
-    is_secure_transport._linkkit_loopback = True  # type: ignore[attr-defined]
-    module.is_secure_transport = is_secure_transport
+    def close(self) -> None:
+        return None
 
-
-_allow_loopback_http()
 
 _GRANT_ERRORS = {
     # error_description fragments -> our reason; TikTok lumps many causes into invalid_grant [TT-OAUTH-ERR]
@@ -106,11 +113,13 @@ class LoginKitFlow:
         pkce_encoding: ``"hex"`` (desktop apps, TikTok's doc) or ``"base64url"`` (RFC 7636).
         timeout: Seconds per HTTP call.
         max_retries: Retries on 429/5xx.
+        session: The HTTP session to send through (connection pool, retries); a new one when ``None``.
     """
 
     def __init__(self, endpoints: Endpoints, *, client_key: str, client_secret: str, redirect_uri: str,
                  scopes: Sequence[str] = ("user.info.basic",), pkce_encoding: str = "hex",
-                 timeout: float = 15.0, max_retries: int = 3, backoff: float = 0.5) -> None:
+                 timeout: float = 15.0, max_retries: int = 3, backoff: float = 0.5,
+                 session: requests.Session | None = None) -> None:
         self.endpoints = endpoints
         self.client_key = client_key
         self._client_secret = client_secret
@@ -118,15 +127,20 @@ class LoginKitFlow:
         self.scopes = tuple(scopes)
         self.pkce_encoding = pkce_encoding
         self.timeout = timeout
-        self._retries = (max_retries, backoff)
+        self._http = session if session is not None else make_session(max_retries=max_retries, backoff=backoff)
         redact.register(client_secret)
 
     def __repr__(self) -> str:
         return f"LoginKitFlow(client_key={self.client_key!r}, redirect_uri={self.redirect_uri!r})"
 
     def _session(self) -> OAuth2Session:
+        """An OAuth session for one token call, sending through the shared HTTP session's pools."""
         session = OAuth2Session(client_id=self.client_key, redirect_uri=self.redirect_uri)
-        make_session(max_retries=self._retries[0], backoff=self._retries[1], session=session)
+        session.trust_env = False
+        for prefix, adapter in self._http.adapters.items():
+            session.mount(prefix, adapter)
+        for host in ("127.", "localhost", "[::1]"):
+            session.mount(f"https://{host}", _LoopbackAdapter(self._http.get_adapter("http://127.0.0.1")))
         session.register_compliance_hook("access_token_request", self._token_request_hook)
         session.register_compliance_hook("refresh_token_request", self._refresh_request_hook)
         session.register_compliance_hook("access_token_response", self._token_response_hook)
@@ -157,12 +171,11 @@ class LoginKitFlow:
         session = self._session()
         extra: dict[str, Any] = {"code_verifier": code_verifier} if code_verifier else {}
         try:
-            token = session.fetch_token(
-                self.endpoints.login_token, code=code, client_secret=self._client_secret,
-                include_client_id=True, timeout=self.timeout, **extra,
-            )
-        except requests.RequestException as exc:
-            raise network_error(exc, self.endpoints.login_token) from exc
+            with map_exceptions(self.endpoints.login_token):
+                token = session.fetch_token(
+                    _oauth_url(self.endpoints.login_token), code=code, client_secret=self._client_secret,
+                    include_client_id=True, timeout=self.timeout, **extra,
+                )
         except OAuth2Error as exc:  # the hook turns TikTok's errors into ours first; this is a fallback
             raise TokenExchangeError(f"TikTok refused the code: {exc.error}.", reason="code_invalid") from exc
         return self._token_set(token, now)
@@ -172,12 +185,11 @@ class LoginKitFlow:
         redact.register(refresh_token)
         session = self._session()
         try:
-            token = session.refresh_token(
-                self.endpoints.login_token, refresh_token=refresh_token, timeout=self.timeout,
-                auth=_NoAuth(), client_secret=self._client_secret, client_key=self.client_key,
-            )
-        except requests.RequestException as exc:
-            raise network_error(exc, self.endpoints.login_token) from exc
+            with map_exceptions(self.endpoints.login_token):
+                token = session.refresh_token(
+                    _oauth_url(self.endpoints.login_token), refresh_token=refresh_token, timeout=self.timeout,
+                    auth=_NoAuth(), client_secret=self._client_secret, client_key=self.client_key,
+                )
         except OAuth2Error as exc:
             raise ProviderError(f"TikTok refused the refresh: {exc.error}.", reason="refresh_token_invalid",
                                 provider_code=exc.error) from exc
@@ -185,12 +197,9 @@ class LoginKitFlow:
 
     def revoke(self, access_token: str) -> None:
         """Revoke the grant (``POST /v2/oauth/revoke/``); TikTok answers ``{}``."""
-        session = make_session(max_retries=self._retries[0], backoff=self._retries[1])
-        try:
-            response = session.post(self.endpoints.login_revoke, timeout=self.timeout, data={
+        with map_exceptions(self.endpoints.login_revoke):
+            response = self._http.post(self.endpoints.login_revoke, timeout=self.timeout, data={
                 "client_key": self.client_key, "client_secret": self._client_secret, "token": access_token})
-        except requests.RequestException as exc:
-            raise network_error(exc, self.endpoints.login_revoke) from exc
         body = parse_json(response)
         if "error" in body and body.get("error") not in ("", "ok", None) and isinstance(body["error"], str):
             raise _oauth_error(body, response.status_code)
@@ -200,12 +209,9 @@ class LoginKitFlow:
     def user_info(self, access_token: str, *, granted: Sequence[str]) -> dict[str, Any]:
         """``GET /v2/user/info/`` with only the fields the granted scopes allow."""
         fields = [f for scope, names in USER_FIELDS.items() if scope in granted for f in names]
-        session = make_session(max_retries=self._retries[0], backoff=self._retries[1])
-        try:
-            response = session.get(self.endpoints.login_user_info, params={"fields": ",".join(fields)},
-                                   headers={"Authorization": f"Bearer {access_token}"}, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise network_error(exc, self.endpoints.login_user_info) from exc
+        with map_exceptions(self.endpoints.login_user_info):
+            response = self._http.get(self.endpoints.login_user_info, params={"fields": ",".join(fields)},
+                                      headers={"Authorization": f"Bearer {access_token}"}, timeout=self.timeout)
         body = parse_json(response)
         raw_error = body.get("error")
         error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
@@ -272,6 +278,11 @@ class LoginKitFlow:
         except (KeyError, TypeError, ValueError) as exc:
             raise ProviderError("TikTok's token answer is missing fields.", reason="provider_bad_response"
                                 ) from exc
+
+
+def _oauth_url(url: str) -> str:
+    """The spelling of ``url`` given to requests-oauthlib: loopback ``http`` as ``https`` (see _LoopbackAdapter)."""
+    return "https://" + url[len("http://"):] if _is_loopback_http(url) else url
 
 
 class _NoAuth(requests.auth.AuthBase):

@@ -30,7 +30,7 @@ from linkkit import redact
 from linkkit.errors import ProviderError
 from linkkit.models import Shop
 from linkkit.tiktok.endpoints import Endpoints
-from linkkit.tiktok.http import make_session, network_error, parse_json, status_error
+from linkkit.tiktok.http import make_session, map_exceptions, parse_json, status_error
 from linkkit.tiktok.signing import sign_request
 
 __all__ = ["SHOP_ERROR_REASONS", "ShopAuth", "ShopClient", "ShopToken", "shop_error"]
@@ -118,13 +118,14 @@ class ShopAuth:
     """Seller authorization for one Partner Center app."""
 
     def __init__(self, endpoints: Endpoints, *, app_key: str, app_secret: str, service_id: str,
-                 timeout: float = 15.0, max_retries: int = 3, backoff: float = 0.5) -> None:
+                 timeout: float = 15.0, max_retries: int = 3, backoff: float = 0.5,
+                 session: requests.Session | None = None) -> None:
         self.endpoints = endpoints
         self.app_key = app_key
         self._app_secret = app_secret
         self.service_id = service_id
         self.timeout = timeout
-        self._session = make_session(max_retries=max_retries, backoff=backoff)
+        self._session = session if session is not None else make_session(max_retries=max_retries, backoff=backoff)
         redact.register(app_secret)
 
     def __repr__(self) -> str:
@@ -149,10 +150,8 @@ class ShopAuth:
 
     def _token(self, url: str, params: dict[str, str], *, default_reason: str) -> ShopToken:
         query = {"app_key": self.app_key, "app_secret": self._app_secret, **params}
-        try:
+        with map_exceptions(url):  # the query carries app_secret and the code or refresh token
             response = self._session.get(url, params=query, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise network_error(exc, url) from exc
         body = parse_json(response)
         if body.get("code") != 0:  # success is in the body, not the HTTP status [openlinker#2882]
             raise shop_error(body, response.status_code, default=default_reason)
@@ -171,18 +170,20 @@ class ShopClient:
         app_key / app_secret: The Partner Center app.
         access_token: The seller's token (sent as ``x-tts-access-token``, never signed, never logged).
         clock: Seconds since the epoch for ``timestamp``; the sandbox's clock in sandbox mode.
+        session: The HTTP session to send through (shared connection pool); a new one when ``None``.
     """
 
     def __init__(self, endpoints: Endpoints, *, app_key: str, app_secret: str, access_token: str,
                  clock: Callable[[], float] = time.time, timeout: float = 15.0, max_retries: int = 3,
-                 backoff: float = 0.5, on_clock_skew: Callable[[], None] | None = None) -> None:
+                 backoff: float = 0.5, on_clock_skew: Callable[[], None] | None = None,
+                 session: requests.Session | None = None) -> None:
         self.endpoints = endpoints
         self.app_key = app_key
         self._app_secret = app_secret
         self._access_token = access_token
         self.clock = clock
         self.timeout = timeout
-        self._session = make_session(max_retries=max_retries, backoff=backoff)
+        self._session = session if session is not None else make_session(max_retries=max_retries, backoff=backoff)
         self._on_clock_skew = on_clock_skew
         redact.register(app_secret, access_token)
 
@@ -212,11 +213,9 @@ class ShopClient:
                                      body=raw_body)
         url = f"{self.endpoints.shop_api}{path}"
         headers = {"x-tts-access-token": self._access_token, "content-type": "application/json"}
-        try:
+        with map_exceptions(url):
             response = self._session.request(method, url, params=query, data=raw_body.encode() or None,
                                              headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise network_error(exc, url) from exc
         data = parse_json(response)
         if data.get("code") != 0:
             error = status_error(response, provider_code=data.get("code"), log_id=data.get("request_id"))

@@ -43,6 +43,9 @@ def page_query() -> str:
 
 
 def _service(service: Any | None) -> Any:
+    from linkkit import redact
+
+    redact.install()  # the dashboard page is an entry point: its kernel's logs are redacted from here on
     if service is not None:
         return service
     from linkkit.linking import LinkService

@@ -637,7 +637,6 @@ class AccountsView(W.VBox):
         """The shop's analytics: the registry's link intervals plus the Shop API's performance, content and
         orders for the last 180 days, loaded in a thread with a progress bar as the tab opens."""
         try:
-            from linkkit.analytics.dataset import ShopSource
             from linkkit.ui.analytics_view import AnalyticsView
 
             service = self.panel.service
@@ -645,10 +644,9 @@ class AccountsView(W.VBox):
             if shop is None:
                 return AnalyticsView().widget  # the empty state says what to do
             today = service.now().date()
-            view = AnalyticsView.from_sources(
-                service.store, service.shop_client(shop.id), [ShopSource(shop.id, shop.cipher)],
-                start=today - timedelta(days=ANALYTICS_DAYS), end=today + timedelta(days=1),
-            )
+            start, end, shop_id = today - timedelta(days=ANALYTICS_DAYS), today + timedelta(days=1), shop.id
+            view = AnalyticsView(None, loader=lambda progress: service.analytics_data(
+                shop_id, start, end, progress=progress))
             view.load()
             self.analytics_view = view
             return view.widget

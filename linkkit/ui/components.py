@@ -90,6 +90,8 @@ def badge(text: str, kind: str = "muted") -> str:
 _STATUS_KIND = {
     LinkStatus.CONNECTED: "ok",
     LinkStatus.AWAITING_SELLER_CENTER: "info",
+    LinkStatus.AWAITING_EVIDENCE: "warn",
+    LinkStatus.FOUND_IN_SELLER_CENTER: "info",
     LinkStatus.PENDING: "muted",
     LinkStatus.NEEDS_ATTENTION: "bad",
     LinkStatus.UNLINKED: "muted",

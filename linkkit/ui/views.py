@@ -244,7 +244,7 @@ class ChooseBody(_StepBody):
         ov = wiz.overview
         if ov is None:
             return
-        loopback = wiz.is_sandbox
+        loopback = wiz.is_demo
         # what the shop has already
         rows = []
         if ov.official is not None:
@@ -433,7 +433,7 @@ class AuthorizeBody(_StepBody):
             "<p class='lk-muted lk-small'>Leave every required permission ticked on TikTok's page, or the link "
             "cannot be verified. linkkit never posts for you and never sees your password.</p>"
         )
-        if wiz.is_sandbox:
+        if wiz.is_demo:
             items = "".join(f"<li><code>{esc(u)}</code> — {esc(d)}</li>" for u, d in SANDBOX_ACCOUNTS)
             self._demo.value = (
                 '<div class="lk-panel lk-panel-warn lk-small"><strong>Sandbox:</strong> TikTok\'s page is the '
@@ -529,12 +529,12 @@ class SellerCenterBody(_StepBody):
             return
         self._account.value = (
             f"<p>Account to link as <strong>{esc(link.role.label)}</strong>:</p>"
-            + account_html(link.account, loopback_only=wiz.is_sandbox)
+            + account_html(link.account, loopback_only=wiz.is_demo)
         )
         self._steps.value = "<h3>In Seller Center</h3>" + bullet_list(wiz.seller_center_steps, ordered=True)
         self._deep.href = wiz.seller_center_url
         self._deep.layout.display = "" if wiz.seller_center_url else "none"
-        sandbox = wiz.is_sandbox and getattr(wiz.service, "sandbox", None) is not None
+        sandbox = wiz.is_demo and getattr(getattr(wiz.service, "seller_center", None), "automated", False)
         self._sandbox.layout.display = "" if sandbox else "none"
         if sandbox:
             state = {
@@ -617,9 +617,8 @@ class VerifyBody(_StepBody):
         evidence = {
             "shop_analytics": "Seller Center's binding was seen in the shop's own data.",
             "seller_center": "Seller Center reports the account as linked.",
-            "seller_confirmed": "You confirmed that Seller Center shows the account as linked.",
         }.get(link.binding_evidence or "", "")
-        who = account_html(link.account, loopback_only=wiz.is_sandbox)
+        who = account_html(link.account, loopback_only=wiz.is_demo)
         if link.status is LinkStatus.CONNECTED:
             self._result.value = (
                 f'<div class="lk-panel lk-panel-ok" role="status"><div class="lk-connected">Connected</div>'
@@ -634,6 +633,19 @@ class VerifyBody(_StepBody):
                 f'<p><a href="{esc(base)}/voila/render/02_linked_accounts.ipynb" target="_blank" rel="noopener">'
                 "See all linked accounts</a></p>"
             )
+            return
+        if link.status is LinkStatus.AWAITING_EVIDENCE:  # a claim is not evidence: amber, never Connected
+            failing = link.failing_check
+            self._result.value = (
+                f'<div class="lk-panel lk-panel-warn" role="status"><p>{status_badge(link.status)} '
+                f"<strong>Awaiting evidence</strong></p>{who}"
+                f"<p>{esc(failing.detail if failing else '')}</p>{checks}</div>"
+            )
+            self._retry.layout.display = ""
+            self._repair.layout.display = "none"
+            self._another.layout.display = "none"
+            self._panel_link.value = ""
+            self._retry.disabled = bool(wiz.busy)
             return
         failing = link.failing_check
         entry = troubleshoot.entry(failing.reason if failing else None)

@@ -130,8 +130,9 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         return self.service.settings
 
     @property
-    def is_sandbox(self) -> bool:
-        return getattr(self.settings, "mode", "sandbox") == "sandbox"
+    def is_demo(self) -> bool:
+        """The service drives a demo world (the sandbox's emulated Seller Center, demo logins)."""
+        return getattr(self.service, "sandbox", None) is not None
 
     def _service_now(self) -> datetime:
         now = getattr(self.service, "now", None)
@@ -469,7 +470,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self._stop_watching()
         link = self.link
         self.seller_center_steps = list(self.service.seller_center_steps(link.id))
-        self.seller_center_url = (self.service.seller_center_url(link.shop_id) or "") if not self.is_sandbox else ""
+        automated = getattr(getattr(self.service, "seller_center", None), "automated", False)
+        self.seller_center_url = (self.service.seller_center_url(link.shop_id) or "") if not automated else ""
         self.invitation = ""
         self.verified = None
         self.go(Step.SELLER_CENTER)

@@ -204,9 +204,9 @@ def test_unlink_only_after_24_hours(h: Harness) -> None:
     assert h.service.link(link.id).status is LinkStatus.CONNECTED
     h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
     assert h.service.unlink(link.id).status is LinkStatus.UNLINKED
-    seller_center = h.service._seller_center(h.service.shop(MAPLE))
-    assert seller_center is not None
-    assert seller_center.linked_accounts(MAPLE)["marketing"] == []
+    still_bound = [x for x in h.service.seller_center.existing_links(h.service.shop(MAPLE), h.service.now())
+                   if x.unlinked_at is None]
+    assert still_bound == []
     assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is None
 
 
@@ -225,12 +225,63 @@ def test_replace_the_official_account(h: Harness) -> None:
     assert "replaced" in [e.kind for e in h.service.events(MAPLE)]
 
 
-def test_seller_confirmation_is_labelled_evidence(h: Harness) -> None:
+def test_a_sellers_claim_awaits_evidence_and_is_never_connected(h: Harness) -> None:
     h.connect()
     link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
-    h.service.confirm_binding(link.id)
-    verified = h.service.verify(link.id)
-    assert verified.status is LinkStatus.CONNECTED and verified.binding_evidence == "seller_confirmed"
+    claimed = h.service.confirm_binding(link.id)
+    assert claimed.status is LinkStatus.AWAITING_EVIDENCE
+    assert claimed.binding_evidence == "seller_confirmed"
+    binding = next(c for c in claimed.checks if c.name is CheckName.SELLER_CENTER_BINDING)
+    assert not binding.ok and binding.reason == "binding_not_visible"
+    again = h.service.verify(link.id)
+    assert again.status is LinkStatus.AWAITING_EVIDENCE, "verify keeps waiting: a claim is not evidence"
+    assert h.service.link(link.id).status is LinkStatus.AWAITING_EVIDENCE
+    assert h.service.overview(MAPLE).marketing[0].status is LinkStatus.AWAITING_EVIDENCE
+    assert "linked" not in [e.kind for e in h.service.events(link_id=link.id)]
+    bound = h.bind(link)  # the invitation is sent and accepted: now the shop's data shows the account
+    assert bound.status is LinkStatus.CONNECTED and bound.binding_evidence == "shop_analytics"
+
+
+def test_one_clock_stamps_the_registry(h: Harness) -> None:
+    """After the sandbox clock moves 25 h, a link authorized just now is 0 h old, not 25 h (two-clocks bug)."""
+    h.connect()
+    h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    assert abs((link.created_at - h.service.now()).total_seconds()) < 60
+    with pytest.raises(RuleViolation) as caught:
+        h.service.unlink(link.id)
+    assert caught.value.reason == "unlink_too_early"
+    assert h.service.link(link.id).status is not LinkStatus.UNLINKED
+    assert "unlinked" not in [e.kind for e in h.service.events(link_id=link.id)]
+
+
+CEDAR = "7494100000000000401"
+
+
+def test_links_made_in_seller_center_are_imported_and_counted(h: Harness) -> None:
+    h.connect("cedar_seller")
+    overview = h.service.overview(CEDAR)
+    assert overview.official is not None and overview.official.account.username == "cedar.official"
+    assert {x.account.username for x in overview.marketing} == {"cedar.promo1", "cedar.promo2"}
+    assert {x.status for x in overview.links} == {LinkStatus.FOUND_IN_SELLER_CENTER}
+    assert {x.binding_evidence for x in overview.links} == {"seller_center_import"}
+    history = [x for x in h.service.links(CEDAR, include_unlinked=True) if x.unlinked_at is not None]
+    assert {x.account.username for x in history} >= {"cedar.founder", "cedar.promo2", "cedar.promo3",
+                                                      "cedar.hopper"}
+    assert all(x.linked_at is not None and x.linked_at < x.unlinked_at for x in history)  # type: ignore[operator]
+    kinds = [e.kind for e in h.service.events(CEDAR)]
+    assert kinds.count("found_in_seller_center") == len(h.service.links(CEDAR, include_unlinked=True))
+    assert h.counts()["tokens"] == 1, "nothing authorized in linkkit: only the seller's shop token"
+    # the rules before consent count them: the Official slot is taken
+    pending_before = h.counts()["pending_authorizations"]
+    with pytest.raises(RuleViolation) as caught:
+        h.service.begin_authorization(CEDAR, Role.OFFICIAL)
+    assert caught.value.reason == "official_limit_reached"
+    assert h.counts()["pending_authorizations"] == pending_before
+    # reconciling again (every verify does) imports nothing twice
+    before = h.counts()["links"]
+    h.service.verify_all(CEDAR)
+    assert h.counts()["links"] == before
 
 
 def test_rate_limits_are_retried_then_reported(make_harness: Any) -> None:
@@ -299,3 +350,15 @@ def test_health_report(h: Harness) -> None:
     h.bind(h.authorize(MAPLE, Role.OFFICIAL, "maple.official"))
     report = h.service.health()
     assert report["sandbox"] == "up" and report["links"] == {"connected": 1} and report["shops"] == 1
+
+
+def test_events_record_the_acting_identity(make_harness: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKKIT_ACTOR", "ops@maple")
+    h = make_harness()
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    events = h.service.events(MAPLE)
+    assert events and {e.actor for e in events if e.kind in ("shop_connected", "authorization_started",
+                                                             "authorized")} == {"ops@maple"}
+    assert "seller" not in {e.actor for e in events}
+    assert h.service.actor == "ops@maple" and link.id

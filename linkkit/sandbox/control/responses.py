@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConsentError, PageError
 from ..wire import SandboxRequest, SandboxResponse, control_error, json_response
 from ..world import LOGIN_SCOPES, SHOP_SCOPES
-from .models import FAULT_KINDS, HOLD_MATCHES, HOLD_PHASES, HOLD_TIMEOUT_MAX, Fault
+from .models import FAULT_KINDS, HOLD_MATCHES, HOLD_PHASES, HOLD_TIMEOUT_MAX, Fault, redact_value
 
 if TYPE_CHECKING:
     from ..backend import SandboxBackend
@@ -287,6 +287,23 @@ def faults_delete(backend: SandboxBackend, req: SandboxRequest) -> SandboxRespon
 def requests_get(backend: SandboxBackend, req: SandboxRequest) -> SandboxResponse:
     """Recorded requests, secrets replaced by markers (``control.models.redact``)."""
     return json_response({"requests": [asdict(r) for r in backend.control.requests]})
+
+
+@_control
+def grants_get(backend: SandboxBackend, req: SandboxRequest) -> SandboxResponse:
+    """Login Kit grants, each token shown only as the fingerprint marker recorded requests carry.
+
+    A test that saw ``token: [redacted sha256:…]`` in a revoke request finds here whether that grant is dead,
+    without any secret crossing the wire.
+    """
+    kit = backend.login_kit
+    tokens: dict[str, list[str]] = {}
+    for name, issued_map in (("access_token", kit.access), ("refresh_token", kit.refresh)):
+        for value, issued in issued_map.items():
+            tokens.setdefault(issued.grant_id, []).append(redact_value(name, value))
+    grants = [{"id": g.id, "client_key": g.client_key, "username": g.username, "revoked": g.revoked,
+               "tokens": sorted(tokens.get(g.id, []))} for g in kit.grants.values()]
+    return json_response({"grants": grants})
 
 
 @_control

@@ -13,6 +13,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/_sandbox/clock", {"GET": r.clock_get, "POST": r.clock_post}, "control"),
     Route("/_sandbox/faults", {"POST": r.faults_post, "DELETE": r.faults_delete}, "control"),
     Route("/_sandbox/requests", {"GET": r.requests_get, "DELETE": r.requests_delete}, "control"),
+    Route("/_sandbox/grants", {"GET": r.grants_get}, "control"),
     Route("/_sandbox/scopes", {"GET": r.scopes_get, "POST": r.scopes_post}, "control"),
     Route("/_sandbox/deauthorize", {"POST": r.deauthorize}, "control"),
     Route("/_sandbox/holds", {"GET": r.holds_get, "POST": r.holds_post, "DELETE": r.holds_delete}, "control"),

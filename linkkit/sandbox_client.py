@@ -1,19 +1,22 @@
-"""The sandbox's ``/_sandbox/`` controls, for sandbox mode and tests (never used in live mode)."""
+"""A client for the sandbox's ``/_sandbox/`` controls (sandbox mode and tests; never used in live mode).
+
+The sandbox is not TikTok, so this client lives outside :mod:`linkkit.tiktok`. It speaks the sandbox's JSON
+over HTTP only; nothing here imports :mod:`linkkit.sandbox`.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
 
 from linkkit.errors import ProviderError
-from linkkit.tiktok.http import make_session, network_error, parse_json
+from linkkit.tiktok.http import make_session, parse_json, safe_url
 
-__all__ = ["SandboxClock", "SandboxControl"]
+__all__ = ["SandboxClient", "SandboxControl"]
 
 
-class SandboxControl:
+class SandboxClient:
     """JSON calls to ``{sandbox}/_sandbox/…``."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
@@ -22,17 +25,20 @@ class SandboxControl:
         self._session = make_session(max_retries=2)
 
     def __repr__(self) -> str:
-        return f"SandboxControl({self.base_url!r})"
+        return f"SandboxClient({self.base_url!r})"
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
+        error: ProviderError | None = None
         try:
             response = self._session.request(method, url, json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ProviderError(
-                f"The sandbox at {self.base_url} is not answering. Start it with `linkkit sandbox` "
+        except requests.RequestException:
+            error = ProviderError(
+                f"The sandbox at {safe_url(self.base_url)} is not answering. Start it with `linkkit sandbox` "
                 "(make dashboard starts it for you).", reason="provider_unavailable", retryable=True,
-            ) from network_error(exc, url)
+            )
+        if error is not None:
+            raise error
         data = parse_json(response)
         if response.status_code >= 400:
             raise ProviderError(str(data.get("message") or data.get("error") or "sandbox control failed"),
@@ -62,18 +68,5 @@ class SandboxControl:
         return str(self._call("POST", "/consent", body)["redirect_url"])
 
 
-class SandboxClock:
-    """The sandbox's clock (real time plus the offset its ``/_sandbox/clock`` control sets)."""
-
-    def __init__(self, control: SandboxControl) -> None:
-        self._control = control
-        self._offset: float | None = None
-
-    def sync(self) -> None:
-        """Re-read the offset (after someone advanced the sandbox clock)."""
-        self._offset = float(self._control.clock().get("offset", 0.0))
-
-    def __call__(self) -> float:
-        if self._offset is None:
-            self.sync()
-        return time.time() + (self._offset or 0.0)
+#: The name this client had inside ``linkkit.tiktok``.
+SandboxControl = SandboxClient

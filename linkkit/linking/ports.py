@@ -1,0 +1,111 @@
+"""The ports one service runs on, chosen once by the composition root, and the lookups every part shares."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from linkkit import rules
+from linkkit.clock import Clock
+from linkkit.errors import LinkError, ProviderError
+from linkkit.linking.tokens import TokenKeeper
+from linkkit.models import Link, Provider, Role, Shop, derive_status
+from linkkit.seller_center.base import SellerCenter
+from linkkit.store import Store, StoredToken
+from linkkit.tiktok.clients import TikTokClients
+from linkkit.tiktok.login_kit import LoginKitFlow
+from linkkit.tiktok.shop import ShopClient
+
+__all__ = ["Ports"]
+
+
+def _present(link: Link) -> Link:
+    """``link`` with its status derived from its checks *and* how its binding is known (claims, imports)."""
+    status = derive_status(unlinked_at=link.unlinked_at, linked_at=link.linked_at, checks=link.checks,
+                           binding_evidence=link.binding_evidence)
+    return link if status is link.status else dataclasses.replace(link, status=status)
+
+
+@dataclass
+class Ports:
+    """Clock, registry, TikTok clients and Seller Center, plus the acting identity.
+
+    Attributes:
+        clock: The one clock (the registry is stamped by it too).
+        registry: The registry (today's :class:`~linkkit.store.Store`).
+        clients: Login Kit and TikTok Shop clients over one HTTP session.
+        seller_center: Manual (live) or emulated (sandbox) Seller Center.
+        keeper: Token refresh for both providers.
+        actor: Recorded on every event.
+    """
+
+    clock: Clock
+    registry: Store
+    clients: TikTokClients
+    seller_center: SellerCenter
+    keeper: TokenKeeper
+    actor: str
+
+    # --- records ------------------------------------------------------------------------------------------
+
+    def shop(self, shop_id: str) -> Shop:
+        shop = self.registry.shop(shop_id)
+        if shop is None:
+            raise LinkError("This shop is not connected to linkkit yet. Connect Seller Center first.",
+                            reason="shop_not_connected")
+        return shop
+
+    def link(self, link_id: int) -> Link:
+        link = self.registry.link(link_id)
+        if link is None:
+            raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
+        return _present(link)
+
+    def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,
+              open_id: str | None = None) -> list[Link]:
+        found = self.registry.links(shop_id, include_unlinked=include_unlinked, open_id=open_id)
+        return [_present(link) for link in found]
+
+    def event(self, kind: str, *, conn: Any = None, actor: str | None = None, **fields: Any) -> None:
+        """Append an audit event, recorded under the acting identity."""
+        self.registry.add_event(kind, actor=actor or self.actor, conn=conn, **fields)
+
+    # --- TikTok access ------------------------------------------------------------------------------------
+
+    def login_flow(self, role: Role) -> LoginKitFlow:
+        return self.clients.login([need.scope for need in rules.scopes_for(role)])
+
+    def login_token(self, open_id: str, *, force: bool = False) -> tuple[StoredToken, bool]:
+        """A usable Login Kit token for ``open_id`` (refreshed first when about to expire)."""
+        link = next(iter(self.registry.links(open_id=open_id, include_unlinked=True)), None)
+        flow = self.login_flow(link.role if link else Role.MARKETING)
+
+        def refreshed(conn: Any) -> None:
+            self.event("refreshed", link_id=link.id if link else None, shop_id=link.shop_id if link else None,
+                       username=link.account.username if link else "", conn=conn,
+                       detail="TikTok access token refreshed (refresh token rotated)")
+
+        return self.keeper.fresh(
+            Provider.LOGIN_KIT, open_id, lambda rt: flow.refresh(rt, now=self.clock.now()), force=force,
+            missing=lambda: ProviderError("linkkit holds no TikTok access for this account; repair the link.",
+                                          reason="token_revoked"),
+            on_refreshed=refreshed)
+
+    def seller_token(self, shop: Shop) -> StoredToken:
+        """The shop's seller token (TikTok Shop), refreshed first when about to expire."""
+        token, _ = self.keeper.fresh(
+            Provider.SHOP, shop.seller_open_id, lambda rt: self.clients.shop_auth().refresh(rt),
+            missing=lambda: LinkError("linkkit holds no Seller Center access for this shop; connect it again.",
+                                      reason="shop_not_connected"))
+        return token
+
+    def shop_client(self, shop: Shop) -> ShopClient:
+        """A signed Shop API client with the shop's seller token."""
+        return self.clients.shop(self.seller_token(shop).access_token)
+
+    def shop_access_token(self, shop: Shop) -> str | None:
+        """The shop's seller access token, or ``None`` when linkkit holds none."""
+        if self.registry.token(Provider.SHOP, shop.seller_open_id) is None:
+            return None
+        return self.seller_token(shop).access_token

@@ -1,0 +1,212 @@
+"""``LinkService``: the façade the UI, the CLI and notebooks call (design §1, §2).
+
+It composes :class:`~linkkit.linking.authorizer.Authorizer` (steps 1 and 3),
+:class:`~linkkit.linking.verifier.Verifier` (step 5, evidence, reconciliation) and
+:class:`~linkkit.linking.tokens.TokenKeeper` over the ports chosen once by
+:func:`~linkkit.linking.compose.build_ports`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from linkkit import guide
+from linkkit.clock import Clock
+from linkkit.config import Settings, data_dir
+from linkkit.crypto import TokenBox, load_or_create_key
+from linkkit.linking.authorizer import Authorizer
+from linkkit.linking.compose import build_ports
+from linkkit.linking.health import ShopRecords, health_report
+from linkkit.linking.reconcile import reconcile
+from linkkit.linking.types import AuthorizationResult, AuthorizationStart, ShopOverview
+from linkkit.linking.verifier import Verifier
+from linkkit.models import EVIDENCE_IMPORTED, Link, LinkEvent, PendingAuthorization, Role, Shop
+from linkkit.seller_center.base import SellerCenter
+from linkkit.store import Store
+from linkkit.tiktok.shop import ShopClient
+
+if TYPE_CHECKING:
+    from linkkit.analytics.dataset import AnalyticsData
+
+__all__ = ["LinkService"]
+
+log = logging.getLogger(__name__)
+
+
+class LinkService:
+    """Links a shop to TikTok accounts, verifies, repairs and unlinks them.
+
+    Args:
+        settings: Mode, endpoints and app credentials.
+        store: The registry (given the service's clock unless it has one).
+        clock: Override the clock (tests); the mode's clock otherwise.
+        session: The HTTP session for every TikTok call (keep-alive, retries); one is made when ``None``.
+        actor: Who acts; see :func:`linkkit.identity.current_actor`.
+    """
+
+    def __init__(self, settings: Settings, store: Store, *, clock: Clock | None = None,
+                 session: requests.Session | None = None, actor: str | None = None) -> None:
+        self.settings = settings
+        self._ports, self.sandbox = build_ports(settings, store, clock=clock, session=session, actor=actor)
+        self._authorizer = Authorizer(self._ports, self.overview, self._reconcile)
+        self._verifier = Verifier(self._ports, self._reconcile)
+
+    def __repr__(self) -> str:
+        return f"LinkService(mode={self.settings.mode!r}, store={self.store!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **ports: Any) -> LinkService:
+        """Open the registry named by ``settings`` (loaded from the environment when ``None``), stamped by the
+        mode's clock, and choose the ports (the composition root)."""
+        settings = settings or Settings.load()
+        key = settings.secret_key or load_or_create_key(data_dir() / "secret.key")
+        return cls(settings, Store(settings.resolved_database_url, TokenBox(key)), **ports)
+
+    # --- ports and capabilities ---------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The registry (for tests and maintenance; the UI and CLI use the methods below)."""
+        return self._ports.registry
+
+    @property
+    def seller_center(self) -> SellerCenter:
+        """The Seller Center port; ``seller_center.automated`` says whether step 4 can be done from here."""
+        return self._ports.seller_center
+
+    @property
+    def actor(self) -> str:
+        return self._ports.actor
+
+    def now(self) -> dt.datetime:
+        return self._ports.clock.now()
+
+    # --- steps 1 and 3: authorize -------------------------------------------------------------------------
+
+    def begin_shop_authorization(self) -> AuthorizationStart:
+        """Start TikTok Shop seller authorization; returns the URL to open."""
+        return self._authorizer.begin_shop()
+
+    def begin_authorization(self, shop_id: str, role: Role, *, replace: bool = False,
+                            expected_username: str | None = None, link_id: int | None = None
+                            ) -> AuthorizationStart:
+        """Start Login Kit consent for ``role`` (``replace`` the Official, or repair ``link_id``).
+
+        Raises:
+            RuleViolation: The role is refused before consent (limits, 24 h rule for replace).
+        """
+        return self._authorizer.begin_login(shop_id, role, replace=replace, expected_username=expected_username,
+                                            link_id=link_id)
+
+    def replace_official(self, shop_id: str, *, expected_username: str | None = None) -> AuthorizationStart:
+        """Start replacing the shop's Official account (the old link ends when the new one is authorized)."""
+        return self.begin_authorization(shop_id, Role.OFFICIAL, replace=True, expected_username=expected_username)
+
+    def pending(self, pending_id: int) -> PendingAuthorization:
+        """The pending authorization, for a tab that polls until another tab completes it."""
+        return self._authorizer.pending(pending_id)
+
+    def complete_authorization(self, callback_url: str) -> AuthorizationResult:
+        """Finish an authorization from the URL TikTok redirected to (any process, exactly once)."""
+        return self._authorizer.complete(callback_url)
+
+    # --- shops and links ----------------------------------------------------------------------------------
+
+    def connected_shops(self) -> list[Shop]:
+        """Shops the seller already authorized linkkit on (no network)."""
+        return self.store.shops()
+
+    def sync_shops(self) -> list[Shop]:
+        """Re-read the authorized shops with the stored seller tokens."""
+        for shop in {s.seller_open_id: s for s in self.store.shops() if s.seller_open_id}.values():
+            client = self._ports.shop_client(shop)
+            for found in client.authorized_shops(seller_name=shop.seller_name, seller_open_id=shop.seller_open_id):
+                self.store.upsert_shop(found)
+        return self.store.shops()
+
+    def shop(self, shop_id: str) -> Shop:
+        return self._ports.shop(shop_id)
+
+    def overview(self, shop_id: str) -> ShopOverview:
+        shop = self.shop(shop_id)
+        active = self._ports.links(shop_id)
+        official = next((link for link in active if link.role is Role.OFFICIAL), None)
+        return ShopOverview(shop, official, tuple(link for link in active if link.role is Role.MARKETING),
+                            self.now())
+
+    def links(self, shop_id: str | None = None, *, include_unlinked: bool = False) -> list[Link]:
+        return self._ports.links(shop_id, include_unlinked=include_unlinked)
+
+    def link(self, link_id: int) -> Link:
+        return self._ports.link(link_id)
+
+    def events(self, shop_id: str | None = None, *, kinds: Sequence[str] | None = None,
+               link_id: int | None = None, limit: int = 200) -> list[LinkEvent]:
+        return self.store.events(shop_id, kinds=kinds, link_id=link_id, limit=limit)
+
+    def link_intervals(self, shop_id: str | None = None) -> list[dict[str, Any]]:
+        """When each link was active (for analytics and exports)."""
+        return self.store.link_intervals(shop_id)
+
+    # --- step 4: Seller Center ----------------------------------------------------------------------------
+
+    def seller_center_steps(self, link_id: int) -> list[str]:
+        """The exact clicks that bind the account in Seller Center (TikTok has no API for it)."""
+        link = self.link(link_id)
+        replacing = link.role is Role.OFFICIAL and any(e.kind == "replaced" for e in self.events(link.shop_id))
+        return guide.seller_center_steps(link.role, link.account.username, replacing=replacing)
+
+    def seller_center_url(self, shop_id: str) -> str | None:
+        """Where the seller does step 4."""
+        return self.seller_center.url(shop_id)
+
+    def confirm_binding(self, link_id: int, *, actor: str | None = None) -> Link:
+        """Record the seller's claim that Seller Center shows the link (awaiting evidence until seen)."""
+        return self._verifier.confirm_binding(link_id)
+
+    # --- step 5 and the panel -----------------------------------------------------------------------------
+
+    def verify(self, link_id: int) -> Link:
+        """Run every check on a link, store them, and return the link with its derived status."""
+        return self._verifier.verify(link_id)
+
+    def verify_all(self, shop_id: str | None = None, progress: Callable[[int, int], None] | None = None
+                   ) -> list[Link]:
+        """Verify every active link (of one shop, or all), reporting ``progress(done, total)``."""
+        return self._verifier.verify_all(shop_id, progress)
+
+    def unlink(self, link_id: int, *, actor: str | None = None) -> Link:
+        """Unlink (refused inside 24 h of linking); revokes linkkit's TikTok grant when no link needs it."""
+        return self._authorizer.unlink(link_id, actor=actor)
+
+    def refresh_tokens(self, link_id: int | None = None, *, force: bool = False) -> int:
+        """Refresh Login Kit tokens that expire soon (all, or one link's); returns how many were refreshed."""
+        targets = [self.link(link_id)] if link_id is not None else self._ports.links()
+        open_ids = dict.fromkeys(link.account.open_id for link in targets
+                                 if link.binding_evidence != EVIDENCE_IMPORTED)
+        return sum(int(self._ports.login_token(open_id, force=force)[1]) for open_id in open_ids)
+
+    def shop_client(self, shop_id: str) -> ShopClient:
+        """A signed TikTok Shop client for ``shop_id`` (for analysts' notebooks; the UI uses analytics_data)."""
+        return self._ports.shop_client(self.shop(shop_id))
+
+    def analytics_data(self, shop_id: str, start: dt.date, end: dt.date, *,
+                       progress: Any = None) -> AnalyticsData:
+        """The shop's links, events, performance, content and orders for ``[start, end)`` (one shop only)."""
+        from linkkit.analytics.dataset import ShopSource, load_analytics_data
+
+        shop = self.shop(shop_id)
+        return load_analytics_data(ShopRecords(self.store, shop_id), self._ports.shop_client(shop),
+                                   [ShopSource(shop.id, shop.cipher)], start=start, end=end, progress=progress)
+
+    def health(self) -> dict[str, Any]:
+        """Mode, registry, links by status, tokens expiring within 7 days — for ``linkkit status``."""
+        return health_report(self.settings.mode, self.store, self.links(), self.now(), self.sandbox)
+
+    def _reconcile(self, shop: Shop) -> list[Link]:
+        return reconcile(self._ports, shop)
