@@ -339,8 +339,13 @@ def attribute_orders(
     src = f"lower(CAST({_ident(source_col)} AS VARCHAR))" if source_col in cols else None
     t = _ident(time_col)
     ctes = _credit_ctes(
-        t_expr=f"epoch_us({t})", src_expr=src, account_col="username", precedence=precedence,
-        keep="row_number() OVER () AS _row, *, ", left=True, timeless=True,
+        t_expr=f"epoch_us({t})",
+        src_expr=src,
+        account_col="username",
+        precedence=precedence,
+        keep="row_number() OVER () AS _row, *, ",
+        left=True,
+        timeless=True,
     )
     pick = "TRUE" if role is None else f"_role = {_sql_str(role)}"
     frame = query(
@@ -423,7 +428,11 @@ def daily_gmv_by_link(
     cur = ", currency" if currency else ""
     keep = f"shop_id, {extra}{a} AS _amount{cur}, "
     ctes = _credit_ctes(
-        t_expr=f"epoch_us({t})", src_expr=src, account_col=account_col, precedence=precedence, keep=keep,
+        t_expr=f"epoch_us({t})",
+        src_expr=src,
+        account_col=account_col,
+        precedence=precedence,
+        keep=keep,
         left=include_unattributed,
     )
     pick = "" if role is None else f"WHERE _role = {_sql_str(role)}"

@@ -139,7 +139,9 @@ def test_precedence_must_name_both_roles() -> None:
 DAY_US = 86_400_000_000
 
 
-def reference_credit(orders: list[dict[str, Any]], links: list[dict[str, Any]], precedence: tuple[str, ...]) -> list[Any]:
+def reference_credit(
+    orders: list[dict[str, Any]], links: list[dict[str, Any]], precedence: tuple[str, ...]
+) -> list[Any]:
     """The rule written the slow, obvious way: the link_id each order is credited to, or None."""
     rank = {r: i for i, r in enumerate(precedence)}
     out = []
@@ -176,10 +178,17 @@ def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
                     used_official.append((a, end))
                 n += 1
                 links.append(
-                    {"link_id": f"L{n:03d}", "shop_id": shop, "username": user, "role": role,
-                     "a": a * DAY_US, "b": end * DAY_US if b is not None else 2**62, "open": b is None}
+                    {
+                        "link_id": f"L{n:03d}",
+                        "shop_id": shop,
+                        "username": user,
+                        "role": role,
+                        "a": a * DAY_US,
+                        "b": end * DAY_US if b is not None else 2**62,
+                        "open": b is None,
+                    }
                 )
-    usernames = sorted({lk["username"] for lk in links}) + ["stranger"]
+    usernames = [*sorted({lk["username"] for lk in links}), "stranger"]
     orders = draw(
         st.lists(
             st.fixed_dictionaries(
@@ -200,9 +209,14 @@ def worlds(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 def frames(orders: list[dict[str, Any]], links: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     lk = make_links(
         *[
-            (x["link_id"], x["shop_id"], x["username"], x["role"],
-             (T0 + pd.Timedelta(microseconds=x["a"])).isoformat(),
-             None if x["open"] else (T0 + pd.Timedelta(microseconds=x["b"])).isoformat())
+            (
+                x["link_id"],
+                x["shop_id"],
+                x["username"],
+                x["role"],
+                (T0 + pd.Timedelta(microseconds=x["a"])).isoformat(),
+                None if x["open"] else (T0 + pd.Timedelta(microseconds=x["b"])).isoformat(),
+            )
             for x in links
         ]
     )
