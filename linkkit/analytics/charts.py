@@ -102,7 +102,7 @@ def mime_bundle(figure: Figure) -> dict[str, Any]:
 
 
 def _dates(values: Iterable[Any]) -> list[str]:
-    return [pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
+    return [str(d) for d in pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d")]
 
 
 def _layout(title: str, definition: str, caption: str, *, name: str, date_axis: bool = True) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def empty_figure(title: str, definition: str, reason: str, *, name: str) -> Figu
 
 
 def _currencies(frame: pd.DataFrame) -> str:
-    cur = sorted({str(c) for c in frame["currency"].dropna()}) if "currency" in frame else []
+    cur = sorted(str(c) for c in frame["currency"].dropna().unique()) if "currency" in frame else []
     return ", ".join(cur) if cur else "no currency"
 
 
@@ -173,6 +173,7 @@ def gmv_by_account_figure(
     top: int = 10,
     reason: str | None = None,
     label_col: str = "username",
+    max_markers: int = 200,
 ) -> Figure:
     """GMV over time per linked account (credited by the attribution rule), with link-change markers.
 
@@ -182,6 +183,7 @@ def gmv_by_account_figure(
         top: Draw the ``top`` accounts by GMV; the rest are summed per currency as "other accounts".
         reason: What an empty chart says.
         label_col: The column naming each line.
+        max_markers: Draw link-change markers only up to this many changes (one shop has a handful).
     """
     title = "GMV by linked account"
     reason = reason or "No orders credited to a linked account in this view."
@@ -206,7 +208,11 @@ def gmv_by_account_figure(
                 + "<extra>%{fullData.name}</extra>",
             }
         )
-    layout = _layout(title, definition, GMV_DEFINITION + " Markers show link changes.", name="gmv")
+    caption = GMV_DEFINITION + " Markers show link changes."
+    if changes is not None and len(changes) > max_markers:
+        caption = f"{GMV_DEFINITION} {len(changes):,} link changes in view: pick one shop to see them marked."
+        changes = None
+    layout = _layout(title, definition, caption, name="gmv")
     if changes is not None and not changes.empty:
         top_y = float(shown["gmv"].max()) * 1.05
         at = changes["at"].dt.tz_convert("UTC").dt.tz_localize(None)

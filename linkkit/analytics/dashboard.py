@@ -6,9 +6,13 @@
    source first, else role precedence, never twice) and kept in DuckDB as a narrow columnar table with
    dictionary-encoded (``ENUM``) keys: about 30 bytes per order;
 2. they are pre-aggregated once per (shop, account, role, channel, currency, day);
-3. every filter change (shop, account, role, channel, currency, date range) is answered from the
-   aggregates with small SQL queries; only distinct buyers read the order table (exact when the view
-   holds at most :data:`EXACT_BUYERS_MAX` orders, HyperLogLog estimate above, labelled as such).
+3. a second aggregate without shop and account (per role, channel, currency, day: a few thousand rows)
+   answers every view over all shops;
+4. every filter change (shop, account, role, channel, currency, date range) is answered from the
+   aggregates with small SQL queries. Distinct buyers read the order table, which is kept in shop order
+   so one shop's rows are found without a full scan; over all shops, once there are more than
+   :data:`EXACT_BUYERS_MAX` orders, buyers are estimated from a distinct sample (the buyers whose hash
+   falls in 1/64 of the range, scaled by 64; about 1 % error) and labelled as an estimate.
 
 Money is never summed across currencies: every result is grouped by ``currency`` and the currency filter
 picks one. See ``benchmarks/attribution/dashboard.py`` for the measured build and redraw times.
@@ -43,6 +47,7 @@ from linkkit.analytics.attribution import (
     ATTRIBUTION_RULE,
     DEFAULT_PRECEDENCE,
     _credit_ctes,
+    _ident,
     _sql_str,
     link_changes,
     validate_links,
@@ -54,12 +59,13 @@ __all__ = ["EXACT_BUYERS_MAX", "DashboardFrames", "DashboardModel", "Filters"]
 
 log = logging.getLogger(__name__)
 
-#: Distinct buyers are counted exactly up to this many orders in view, estimated (HyperLogLog) above.
-EXACT_BUYERS_MAX = 2_000_000
+#: Over all shops, distinct buyers are exact up to this many orders and estimated from a sample above.
+EXACT_BUYERS_MAX = 250_000
 #: What an account line is called for orders credited to no link.
 UNATTRIBUTED = "unattributed"
 _NOT_KNOWN = "not known"
 _US_PER_DAY = 86_400_000_000
+_BUYER_SAMPLE = 64
 #: Why order-based numbers are empty under a channel filter when orders do not say their channel.
 CHANNEL_UNKNOWN = (
     "These orders do not say which channel they came from (TikTok's order export and order API have no "
@@ -149,6 +155,8 @@ class DashboardModel:
         window_days: Length of each before/after window in the disruption view.
         top_accounts: Accounts drawn by name on the GMV chart; the rest are summed as "other accounts".
         memory_limit: DuckDB's memory limit for this model (e.g. ``"4GB"``); it spills beyond it.
+        time_col: The orders' instant column in ``orders`` (payment time).
+        amount_col: The orders' GMV column in ``orders``.
     """
 
     def __init__(
@@ -160,6 +168,8 @@ class DashboardModel:
         window_days: int = 7,
         top_accounts: int = 10,
         memory_limit: str | None = None,
+        time_col: str = "paid_time",
+        amount_col: str = "gmv",
     ) -> None:
         self.data = data
         self.window_days = window_days
@@ -168,6 +178,9 @@ class DashboardModel:
         links = data.links
         validate_links(links)
         self.changes = link_changes(links)
+        self._no_disruption = disruption(
+            pd.DataFrame(columns=["shop_id", "day", "currency", "gmv"]), self.changes.iloc[0:0]
+        )
         self.shop_names: dict[str, str] = {
             str(s): str(n) for s, n in zip(links["shop_id"], links["shop_name"], strict=True) if isinstance(n, str)
         }
@@ -181,7 +194,12 @@ class DashboardModel:
         self._load_performance(data.performance)
         self.order_channels_known = False
         if src is not None:
-            self._load_orders(src, links)
+            self._load_orders(
+                src,
+                links,
+                time_col=time_col if orders is not None else "paid_time",
+                amount_col=amount_col if orders is not None else "gmv",
+            )
             row = self._con.execute(f"SELECT count(*) FROM agg WHERE channel <> {_sql_str(_NOT_KNOWN)}").fetchone()
             self.order_channels_known = bool(row and row[0])
         else:
@@ -189,6 +207,7 @@ class DashboardModel:
                 "CREATE TABLE agg (shop_id VARCHAR, account VARCHAR, role VARCHAR, channel VARCHAR, "
                 "currency VARCHAR, day DATE, gmv DOUBLE, orders BIGINT, units BIGINT)"
             )
+            self._buyer_scale = 1
         self._shops = sorted(
             {str(s) for (s,) in self._con.execute("SELECT DISTINCT CAST(shop_id AS VARCHAR) FROM agg").fetchall()}
             | {str(s) for s in data.performance["shop_id"].dropna().unique()}
@@ -208,7 +227,7 @@ class DashboardModel:
             and not performance.empty
         )
 
-    def _load_orders(self, src: FrameLike, links: pd.DataFrame) -> None:
+    def _load_orders(self, src: FrameLike, links: pd.DataFrame, *, time_col: str, amount_col: str) -> None:
         con = self._con
         if isinstance(src, pd.DataFrame | pa.Table):
             con.register("orders", src)
@@ -240,11 +259,12 @@ class DashboardModel:
             else _sql_str(_NOT_KNOWN)
         )
         keep = (
-            f"CAST(shop_id AS VARCHAR) AS shop_id, gmv AS _amount, CAST(currency AS VARCHAR) AS currency, "
+            f"CAST(shop_id AS VARCHAR) AS shop_id, {_ident(amount_col)} AS _amount, "
+            f"CAST(currency AS VARCHAR) AS currency, "
             f"{units} AS _units, {buyer} AS _buyer, {channel} AS _channel, "
         )
         ctes = _credit_ctes(
-            t_expr="epoch_us(paid_time)",
+            t_expr=f"epoch_us({_ident(time_col)})",
             src_expr=src_expr,
             account_col="username",
             precedence=self.precedence,
@@ -277,11 +297,40 @@ class DashboardModel:
             FROM o GROUP BY ALL ORDER BY shop_id, day
             """
         )
-        # distinct buyers read only the rows of the view: keep the table in (shop, day) order
+        # views over all shops read this one: no shop or account, a few thousand rows
+        con.execute(
+            """
+            CREATE TABLE agg_all AS
+            SELECT role, channel, currency, day, sum(gmv) AS gmv, sum(orders) AS orders, sum(units) AS units,
+                   sum(gmv) FILTER (WHERE account IS NOT NULL) AS linked_gmv
+            FROM agg GROUP BY ALL ORDER BY day
+            """
+        )
+        # distinct buyers of one shop read only its rows: keep the table in (shop, day) order
         con.execute(
             "CREATE OR REPLACE TABLE o AS SELECT shop_id, account, role, channel, currency, day, buyer "
             "FROM o ORDER BY shop_id, day"
         )
+        # distinct buyers over all shops: a distinct sample (every buyer whose hash falls in 1/64 of the
+        # range, with all of its orders), scaled up; exact while the data is small
+        row = con.execute("SELECT count(*) FROM o").fetchone()
+        self._buyer_scale = 1 if row is None or row[0] <= EXACT_BUYERS_MAX else _BUYER_SAMPLE
+        con.execute(
+            f"CREATE TABLE o_sample AS SELECT role, channel, currency, day, buyer FROM o "
+            f"WHERE buyer % {self._buyer_scale} = 0"
+        )
+
+    def storage_bytes(self) -> int:
+        """Bytes DuckDB holds for this model's tables (orders, aggregates, performance)."""
+        row = self._con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
+        return int(row[0]) if row else 0
+
+    def shops_by_orders(self) -> list[str]:
+        """Shop ids, most orders first."""
+        rows = self._con.execute(
+            "SELECT CAST(shop_id AS VARCHAR) FROM agg GROUP BY shop_id ORDER BY sum(orders) DESC, 1"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     # -- options for the filter widgets ---------------------------------------------------------------
     def shop_name(self, shop_id: str) -> str:
@@ -376,7 +425,7 @@ class DashboardModel:
             )
         changes = self._changes(f)
         if f.shop_id is None:
-            dis = disruption(pd.DataFrame(columns=["shop_id", "day", "currency", "gmv"]), changes.iloc[0:0])
+            dis = self._no_disruption
             reasons["disruption"] = "Pick one shop to compare its GMV before and after each link change."
         else:
             dis = self._disruption(f, changes)
@@ -400,6 +449,19 @@ class DashboardModel:
         if not self.has_orders:
             return _empty_account_daily()
         where, params = self._where(f)
+        if self._all_shops(f):
+            # thousands of accounts across shops make no chart: one line per role (pick a shop for accounts)
+            frame = self._sql(
+                f"""
+                SELECT CAST(day AS TIMESTAMP) AS day, CAST(NULL AS VARCHAR) AS shop_id,
+                       CAST(role AS VARCHAR) AS username, CAST(role AS VARCHAR) AS role,
+                       CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv
+                FROM agg_all WHERE {where} AND role IS NOT NULL GROUP BY ALL ORDER BY day, role
+                """,
+                params,
+            )
+            frame["label"] = [f"all {r.title()} accounts" for r in frame["role"]]
+            return frame
         # top accounts by GMV per currency in SQL; the rest become "other accounts" before leaving DuckDB
         frame = self._sql(
             f"""
@@ -430,6 +492,10 @@ class DashboardModel:
         ]
         return frame
 
+    @staticmethod
+    def _all_shops(f: Filters) -> bool:
+        return f.shop_id is None and f.username is None
+
     def _channel_daily(self, f: Filters) -> pd.DataFrame:
         if not self.data.performance.empty:
             where, params = self._where(f, accounts=False)
@@ -447,7 +513,8 @@ class DashboardModel:
             f"""
             SELECT CAST(day AS TIMESTAMP) AS date, CAST(channel AS VARCHAR) AS channel,
                    CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv
-            FROM agg WHERE {where} AND channel <> {_sql_str(_NOT_KNOWN)} GROUP BY ALL ORDER BY date, channel, currency
+            FROM {"agg_all" if self._all_shops(f) else "agg"}
+            WHERE {where} AND channel <> {_sql_str(_NOT_KNOWN)} GROUP BY ALL ORDER BY date, channel, currency
             """,
             params,
         )
@@ -485,7 +552,7 @@ class DashboardModel:
         return ch[mask].reset_index(drop=True)
 
     def _disruption(self, f: Filters, changes: pd.DataFrame) -> pd.DataFrame:
-        empty = disruption(pd.DataFrame(columns=["shop_id", "day", "currency", "gmv"]), changes.iloc[0:0])
+        empty = self._no_disruption
         if changes.empty:
             return empty
         cur = "AND CAST(currency AS VARCHAR) = ?" if f.currency else ""
@@ -526,21 +593,23 @@ class DashboardModel:
                 linked_share=float("nan"),
             )[cols]
         where, params = self._where(f)
+        every = self._all_shops(f)
+        linked = "coalesce(sum(linked_gmv), 0)" if every else "coalesce(sum(gmv) FILTER (WHERE account IS NOT NULL), 0)"
         k = self._sql(
             f"""
             SELECT CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv, CAST(sum(orders) AS BIGINT) AS orders,
-                   CAST(sum(units) AS BIGINT) AS units,
-                   coalesce(sum(gmv) FILTER (WHERE account IS NOT NULL), 0) AS linked_gmv
-            FROM agg WHERE {where} GROUP BY ALL ORDER BY currency
+                   CAST(sum(units) AS BIGINT) AS units, {linked} AS linked_gmv
+            FROM {"agg_all" if every else "agg"} WHERE {where} GROUP BY ALL ORDER BY currency
             """,
             params,
         )
         if k.empty:
             return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}).astype({"currency": "str"})
-        exact = int(k["orders"].sum()) <= EXACT_BUYERS_MAX
-        count = "count(DISTINCT buyer)" if exact else "approx_count_distinct(buyer)"
+        exact = not every or self._buyer_scale == 1
         buyers = self._sql(
-            f"SELECT CAST(currency AS VARCHAR) AS currency, {count} AS buyers FROM o WHERE {where} GROUP BY ALL",
+            f"SELECT CAST(currency AS VARCHAR) AS currency, "
+            f"CAST(count(DISTINCT buyer) * {1 if not every else self._buyer_scale} AS BIGINT) AS buyers "
+            f"FROM {'o_sample' if every else 'o'} WHERE {where} GROUP BY ALL",
             params,
         )
         out = k.merge(buyers, on="currency", how="left")
