@@ -27,14 +27,20 @@ from linkkit.models import Role
 from linkkit.sandbox import SandboxServer
 from linkkit.store import Store
 
-ACCOUNTS = [("maple.official", Role.OFFICIAL), ("maple.deals", Role.MARKETING), ("maple.studio", Role.MARKETING),
-            ("maple.live", Role.MARKETING), ("maple.unbox", Role.MARKETING)]
+ACCOUNTS = [
+    ("maple.official", Role.OFFICIAL),
+    ("maple.deals", Role.MARKETING),
+    ("maple.studio", Role.MARKETING),
+    ("maple.live", Role.MARKETING),
+    ("maple.unbox", Role.MARKETING),
+]
 
 
 def run(rounds: int) -> dict[str, float]:
     with SandboxServer(port=0) as sandbox, tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(sandbox_url=sandbox.url, database_url=f"sqlite:///{tmp}/r.db",
-                            secret_key=Fernet.generate_key().decode())
+        settings = Settings(
+            sandbox_url=sandbox.url, database_url=f"sqlite:///{tmp}/r.db", secret_key=Fernet.generate_key().decode()
+        )
         service = LinkService(settings, Store(settings.resolved_database_url, TokenBox(settings.secret_key)))
         assert service.sandbox is not None
         start = service.begin_shop_authorization()
@@ -70,8 +76,10 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.rounds)
     save("link_flow", result)
-    print(f"| link flow (in-process sandbox) | {result['links_per_second']} links/s | "
-          f"p50 {result['p50_ms']} ms | p95 {result['p95_ms']} ms | {result['rounds']} rounds |")
+    print(
+        f"| link flow (in-process sandbox) | {result['links_per_second']} links/s | "
+        f"p50 {result['p50_ms']} ms | p95 {result['p95_ms']} ms | {result['rounds']} rounds |"
+    )
 
 
 if __name__ == "__main__":
