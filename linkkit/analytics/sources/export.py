@@ -64,6 +64,13 @@ def _date_style(samples: Sequence[str], region: str | None) -> str:
     return "DMY"
 
 
+#: The largest amount one line may carry, in any currency; larger values are refused as absurd.
+MAX_AMOUNT = 1e12
+#: The largest quantity one line may carry.
+MAX_QUANTITY = 1_000_000
+_QUANTITY_RE = r"\+?\d{1,9}(\.0*)?"
+
+
 def _parse_times(values: pd.Series, style: str) -> pd.Series:
     """Parse local wall-clock strings (no zone) into naive datetimes; unparseable become NaT."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -117,7 +124,10 @@ def _currency_token(token: str) -> str | None:
 
 
 def _parse_amounts(values: pd.Series, default_currency: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return (amount, currency seen in the cell, bad-cell mask)."""
+    """Return (amount, currency seen in the cell, bad-cell mask).
+
+    Non-finite numbers (``inf``, ``nan``, overflowing exponents) and amounts beyond :data:`MAX_AMOUNT` are bad.
+    """
     cleaned = values.str.replace("\u00a0", " ", regex=False).str.strip()
     amount = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype("float64")
     currency = pd.Series(None, index=values.index, dtype=object)
@@ -142,7 +152,10 @@ def _parse_amounts(values: pd.Series, default_currency: str | None) -> tuple[pd.
             continue
         amount.loc[idx] = number
         currency.loc[idx] = code
-    return amount, currency, bad
+    absurd = amount.notna() & ~(amount.abs() <= MAX_AMOUNT)  # also catches inf
+    named_nan = cleaned.str.fullmatch(r"[-+]?(nan|inf(inity)?)", case=False)
+    bad |= absurd | named_nan
+    return amount.where(~bad), currency, bad
 
 
 class _Shape:
@@ -213,18 +226,30 @@ def _parse_chunk(
     for column in _INT_COLUMNS:
         if column in frame:
             text = frame[column]
-            as_num = pd.to_numeric(text.where(text != "", None), errors="coerce")
-            required = column == "quantity"
-            bad = (text != "") & (as_num.isna() | (as_num % 1 != 0))
-            if required:
+            # whole numbers from 0 to MAX_QUANTITY only: anything longer is absurd, and never reaches int64
+            plain = text.str.fullmatch(_QUANTITY_RE)
+            as_num = pd.to_numeric(text.where(plain, None), errors="coerce").astype("float64")
+            bad = (text != "") & ~plain
+            bad |= plain & (as_num > MAX_QUANTITY)
+            if column == "quantity":
                 bad |= text == ""
-            flag(bad, column, f"{shape.column_of[column]} is not a whole number", "a whole number such as 2")
+            flag(
+                bad,
+                column,
+                f"{shape.column_of[column]} is not a whole number from 0 to {MAX_QUANTITY:,}",
+                "a whole number such as 2",
+            )
             frame[column] = as_num.where(~bad).round().astype("Int64")
     seen_currency = pd.Series(None, index=frame.index, dtype=object)
     for column in (*_LINE_AMOUNTS, *_ORDER_AMOUNTS):
         if column in frame:
             amount, cell_currency, bad = _parse_amounts(frame[column], currency)
-            flag(bad, column, f"{shape.column_of[column]} is not an amount", "a number such as 123.45 or MXN 123.45")
+            flag(
+                bad,
+                column,
+                f"{shape.column_of[column]} is not an amount (a finite number up to {MAX_AMOUNT:,.0f})",
+                "a number such as 123.45 or MXN 123.45",
+            )
             frame[column] = amount
             seen_currency = seen_currency.fillna(cell_currency)
     for column in _TIME_COLUMNS:

@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -151,20 +150,39 @@ def _cell_text(value: Any) -> str:
 
 def _xlsx_chunks(fh: IO[bytes], file: str, progress: ProgressCallback) -> Iterator[pd.DataFrame]:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    def unreadable(exc: BaseException) -> DataFormatError:
+        log.debug("openpyxl refused %s: %s", file, type(exc).__name__)
+        return DataFormatError(
+            f"The file is not a readable XLSX workbook ({type(exc).__name__})",
+            file=file,
+            expected="a Seller Center order export (CSV or XLSX)",
+        )
+
+    # A malformed workbook can fail deep inside openpyxl, zipfile or the XML parser with almost any error
+    # type (BadZipFile, KeyError, ParseError, zlib.error, EOFError, TypeError ...), at open or while rows
+    # are read lazily. This is the boundary where untrusted bytes meet that parser: every such failure is
+    # the file's fault and becomes one DataFormatError naming the file.
     try:
         book = load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise DataFormatError(
-            "The file is not a readable XLSX workbook", file=file, expected="a Seller Center order export (CSV or XLSX)"
-        ) from exc
+    except Exception as exc:
+        raise unreadable(exc) from exc
     try:
-        sheet = book.active if book.active is not None else book.worksheets[0]
-        total = sheet.max_row or None
+        try:
+            sheet = book.active if book.active is not None else book.worksheets[0]
+            total = sheet.max_row or None
+            cells = sheet.iter_rows(values_only=True)
+        except Exception as exc:
+            raise unreadable(exc) from exc
         rows: list[list[str]] = []
         done = 0
-        for raw in sheet.iter_rows(values_only=True):
+        while True:
+            try:
+                raw = next(cells, None)
+            except Exception as exc:
+                raise unreadable(exc) from exc
+            if raw is None:
+                break
             rows.append([_cell_text(v) for v in raw])
             if len(rows) >= _CHUNK_ROWS:
                 done += len(rows)
@@ -176,4 +194,7 @@ def _xlsx_chunks(fh: IO[bytes], file: str, progress: ProgressCallback) -> Iterat
             progress(done, total, "reading the export")
             yield pd.DataFrame(rows, dtype=str)
     finally:
-        book.close()
+        try:
+            book.close()
+        except Exception:  # closing a broken archive must not hide the real error
+            log.debug("closing %s failed", file, exc_info=True)
