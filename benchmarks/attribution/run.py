@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="linkkit attribution benchmark")
     parser.add_argument("--sizes", default="1000000,3000000,10000000,30000000")
     parser.add_argument("--shops", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per size up to 10M (30M: 3, 100M: 1)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per size up to 10M")
+    parser.add_argument("--large-rounds", type=int, default=3, help="rounds per size above 10M (100M: 1)")
     parser.add_argument("--dashboard-orders", type=int, default=10_000_000)
     parser.add_argument("--dashboard-repeats", type=int, default=7)
     parser.add_argument("--with-100m", action="store_true", help="also 100M orders (memory-heavy; run alone)")
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     scaling: list[dict[str, Any]] = []
     for n in sizes:
-        rounds = args.rounds if n <= 10_000_000 else max(1, min(args.rounds, 3))
+        rounds = args.rounds if n <= 10_000_000 else args.large_rounds
         scaling.append(_size(n, list(VARIANTS), rounds, args.shops))
     fastest = None
     ref = next((s for s in scaling if s["orders"] == 10_000_000), scaling[-1] if scaling else None)
