@@ -44,7 +44,6 @@ import pyarrow as pa
 from linkkit.analytics import charts
 from linkkit.analytics._engine import FrameLike, columns_of, connect, to_pandas
 from linkkit.analytics.attribution import (
-    ATTRIBUTION_RULE,
     DEFAULT_PRECEDENCE,
     _credit_ctes,
     _ident,
@@ -617,7 +616,3 @@ class DashboardModel:
         out["aov"] = out["gmv"] / out["orders"].astype("float64")
         out["linked_share"] = out["linked_gmv"] / out["gmv"]
         return out[cols]
-
-
-#: Shown beside the GMV-by-account chart and in the docs.
-RULE_NOTE = ATTRIBUTION_RULE
