@@ -35,8 +35,16 @@ from linkkit.cli import Stack, free_port  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 WIZARD_READY = """() => {
   const el = [...document.querySelectorAll('a.lk-btn')].find(a => a.textContent.includes('Authorize linkkit'));
@@ -75,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         "LINKKIT_HOME": str(work),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     }
-    stack = Stack(notebooks, voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
-                  preheat=True, pool_size=1)
+    stack = Stack(
+        notebooks, voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True, preheat=True, pool_size=1
+    )
     wizard_url = stack.dashboard_url
     baseline_url = f"{stack.public_url}/voila/render/baseline_one_button.ipynb"
     wizard: list[float] = []
@@ -108,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         "target_ratio": 1.3,
         "meets_target": statistics.median(ratios) <= 1.3,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-                    f"Python {platform.python_version()}"),
+        "machine": (
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        ),
     }
     data: dict[str, Any] = {}
     if RESULTS.exists():

@@ -16,7 +16,9 @@ Example:
 from __future__ import annotations
 
 from linkkit.analytics.attribution import (
+    ATTRIBUTION_RULE,
     CHANGE_KINDS,
+    DEFAULT_PRECEDENCE,
     attribute_content,
     attribute_orders,
     channel_gmv_by_link_state,
@@ -53,7 +55,9 @@ from linkkit.analytics.sources import (
 )
 
 __all__ = [
+    "ATTRIBUTION_RULE",
     "CHANGE_KINDS",
+    "DEFAULT_PRECEDENCE",
     "DISRUPTION_CAVEAT",
     "FUNNEL_DEFINITION",
     "GMV_DEFINITION",

@@ -1,15 +1,33 @@
 """Put sales on linked accounts, the honest ways (orders themselves never name an account).
 
-Three ways, each a DuckDB join over Arrow/Parquet that returns a pandas DataFrame:
+**The attribution rule** (:data:`ATTRIBUTION_RULE`, the same in every function, the dashboard and
+``docs/analytics.md``): every order is credited to at most one link, never two.
+
+1. If the order's source content is known (the ``username`` of the video or LIVE it came from, in the
+   order column ``source_username``), it goes to that account's link when that account was linked to the
+   order's shop at the order's time; if that account was not linked then (an affiliate, say), the order is
+   credited to no link.
+2. Otherwise it goes to one of the links open for its shop at its time, chosen by role ``precedence``
+   (default :data:`DEFAULT_PRECEDENCE`: the Official account first); among Marketing links open at once,
+   the one linked earliest wins (then the smaller ``link_id``).
+3. An order with no open link is *unattributed*. For every shop, GMV credited to links plus unattributed
+   GMV equals the shop's GMV.
+
+Link intervals are checked first (:func:`validate_links`): two Official links of one shop, or two links of
+one account in one shop, open at the same instant are a :class:`~linkkit.errors.DataFormatError` naming
+both rows, as are more than :data:`MAX_MARKETING` Marketing links open at once. Up to four Marketing links
+open together is TikTok's normal case and is allowed.
+
+The functions:
 
 1. **Content rows** (videos and LIVEs carry ``username`` and a time): each row goes to the link that was
    active *at that time* for *that shop* and *that username* (:func:`attribute_content`).
-2. **Orders against the Official account's link intervals**: each order is inside an Official link (then it
-   carries that link) or outside any (:func:`attribute_orders`, :func:`daily_gmv_by_link`). This says
-   *when* the shop sold with which Official account, not that the account caused the sale.
+2. **Orders against link intervals**, credited by the rule (:func:`attribute_orders`,
+   :func:`daily_gmv_by_link`). This says *when* the shop sold with which account linked, not that the
+   account caused the sale, unless the order's source content is known.
 3. **Shop-level channel GMV against link intervals**: each shop-day-channel row says which Official account
    was linked for the whole day, partly, or not at all, and how many Marketing accounts were linked
-   (:func:`channel_gmv_by_link_state`).
+   (:func:`channel_gmv_by_link_state`); it labels rows and never splits their GMV.
 
 Intervals are half-open: a link covers ``linked_at <= t < unlinked_at`` (``unlinked_at`` empty = still
 linked), so an order exactly at an unlink instant belongs to whatever comes next.
@@ -37,7 +55,11 @@ from linkkit.analytics._engine import FrameLike, columns_of, query
 from linkkit.errors import DataFormatError
 
 __all__ = [
+    "ATTRIBUTION_RULE",
     "CHANGE_KINDS",
+    "DEFAULT_PRECEDENCE",
+    "MAX_MARKETING",
+    "ROLES",
     "attribute_content",
     "attribute_orders",
     "channel_gmv_by_link_state",
@@ -50,6 +72,20 @@ log = logging.getLogger(__name__)
 
 #: Kinds of link change :func:`link_changes` reports.
 CHANGE_KINDS: tuple[str, ...] = ("link", "unlink", "relink", "replace")
+
+#: The link roles, and the default order in which they win an order of unknown source during an overlap.
+ROLES: tuple[str, ...] = ("official", "marketing")
+DEFAULT_PRECEDENCE: tuple[str, ...] = ("official", "marketing")
+#: TikTok allows at most this many Marketing accounts linked to one shop at once.
+MAX_MARKETING = 4
+
+#: The rule in words, shown beside attributed GMV.
+ATTRIBUTION_RULE = (
+    "Each order is credited to one linked account at most: to the account whose video or LIVE it came from "
+    "when that is known, otherwise to the Official account when one is linked (then the Marketing account "
+    "linked earliest); orders with no linked account are shown as unattributed, so the parts add up to the "
+    "shop's GMV."
+)
 
 _US_PER_DAY = 86_400_000_000
 _FOREVER = 9_223_372_036_854_775_807
@@ -64,55 +100,97 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def validate_links(links: pd.DataFrame) -> pd.DataFrame:
+def validate_links(links: FrameLike, *, account_col: str = "username") -> FrameLike:
     """Check link intervals before they are used, and return them unchanged.
 
-    The registry already enforces these rules; frames built by hand or read from files might not.
+    Every function that puts sales on links calls this first. The registry already enforces these rules;
+    frames built by hand or read from files might not. Rows are named by ``link_id`` and by their 1-based
+    position in ``links``.
+
+    Args:
+        links: Link intervals (DataFrame, Arrow table or Parquet path) with ``link_id``, ``shop_id``,
+            ``account_col``, ``role``, ``linked_at`` and ``unlinked_at``.
+        account_col: The column that names the account.
 
     Raises:
-        DataFormatError: A link ends before it starts, a role is not ``official``/``marketing``, two
-            Official links of one shop overlap, or one account has two overlapping links in one shop.
+        DataFormatError: A link ends before it starts; a role is not ``official``/``marketing``; two
+            Official links of one shop overlap; one account has two overlapping links in one shop; or more
+            than :data:`MAX_MARKETING` Marketing links of one shop are open at one instant.
     """
-    if links.empty:
-        return links
-    bad_order = links["unlinked_at"].notna() & (links["unlinked_at"] <= links["linked_at"])
-    if bad_order.any():
-        row = links[bad_order].iloc[0]
-        raise DataFormatError(
-            f"Link {row['link_id']} ends before it starts",
-            file="links",
-            column="unlinked_at",
-            expected="unlinked_at after linked_at, or empty while linked",
+    cols = columns_of(links)
+    if "role" not in cols or account_col not in cols:
+        missing = "role" if "role" not in cols else account_col
+        raise DataFormatError(f"Link intervals lack the {missing!r} column", file="links", column=missing)
+    lid = "CAST(link_id AS VARCHAR)" if "link_id" in cols else "CAST(_pos AS VARCHAR)"
+    numbered: FrameLike = links
+    pos = "row_number() OVER () AS _pos, *"
+    if isinstance(links, pd.DataFrame):  # name rows by their position in the frame, whatever the scan order
+        numbered = links.assign(_pos=range(1, len(links) + 1))
+        pos = "*"
+    acc = f"lower(CAST({_ident(account_col)} AS VARCHAR))"
+    found = query(
+        f"""
+        WITH l AS (
+            SELECT {pos}
+            FROM links
+        ),
+        l2 AS (
+            SELECT _pos, {lid} AS link_id, shop_id, {acc} AS account, role, epoch_us(linked_at) AS a,
+                   coalesce(epoch_us(unlinked_at), {_FOREVER}) AS b, unlinked_at IS NOT NULL AS closed
+            FROM l
+        ),
+        backwards AS (
+            SELECT 1 AS k, 'unlinked_at' AS col, link_id AS x, _pos AS xp, NULL AS y, NULL AS yp,
+                   'ends before it starts' AS what
+            FROM l2 WHERE closed AND b <= a OR a IS NULL
+        ),
+        roles AS (
+            SELECT 2, 'role', link_id, _pos, NULL, NULL,
+                   'has role ' || coalesce('''' || role || '''', 'empty') || ', not official or marketing'
+            FROM l2 WHERE role IS NULL OR role NOT IN ('official', 'marketing')
+        ),
+        clash AS (
+            SELECT 3, 'linked_at', x.link_id, x._pos, y.link_id, y._pos,
+                   CASE WHEN x.account = y.account THEN 'one account linked twice at once in one shop'
+                        ELSE 'two Official links of one shop at once' END
+            FROM l2 x JOIN l2 y
+              ON x.shop_id = y.shop_id AND x._pos < y._pos AND x.a < y.b AND y.a < x.b
+             AND (x.account = y.account OR (x.role = 'official' AND y.role = 'official'))
+        ),
+        crowd AS (
+            SELECT 4, 'linked_at', x.link_id, x._pos, NULL, NULL,
+                   'opens while ' || count(*) || ' Marketing links of its shop are open (at most {MAX_MARKETING})'
+            FROM l2 x JOIN l2 y
+              ON x.shop_id = y.shop_id AND x.role = 'marketing' AND y.role = 'marketing'
+             AND y.a <= x.a AND x.a < y.b
+            GROUP BY x.link_id, x._pos HAVING count(*) > {MAX_MARKETING}
         )
-    roles = set(links["role"].dropna().unique()) - {"official", "marketing"}
-    if roles or links["role"].isna().any():
-        raise DataFormatError(
-            f"Unknown link role(s): {sorted(map(str, roles)) or ['<empty>']}",
-            file="links",
-            column="role",
-            expected="'official' or 'marketing'",
-        )
-    clashes = query(
-        """
-        SELECT a.link_id AS a, b.link_id AS b, a.role = 'official' AND b.role = 'official' AS both_official
-        FROM links a JOIN links b
-          ON a.shop_id = b.shop_id AND a.link_id < b.link_id
-         AND (lower(a.username) = lower(b.username) OR (a.role = 'official' AND b.role = 'official'))
-         AND a.linked_at < coalesce(b.unlinked_at, 'infinity'::TIMESTAMPTZ)
-         AND b.linked_at < coalesce(a.unlinked_at, 'infinity'::TIMESTAMPTZ)
-        ORDER BY a, b
-        LIMIT 1
+        SELECT * FROM (SELECT * FROM backwards UNION ALL SELECT * FROM roles
+                       UNION ALL SELECT * FROM clash UNION ALL SELECT * FROM crowd)
+        ORDER BY 1, 4, 6 LIMIT 1
         """,
-        links=links[["link_id", "shop_id", "username", "role", "linked_at", "unlinked_at"]],
+        links=numbered,
     )
-    if not clashes.empty:
-        first = clashes.iloc[0]
-        what = "two Official links of one shop" if first["both_official"] else "two links of one account in one shop"
+    if not found.empty:
+        first = found.iloc[0]
+        col = str(first["col"])
+        if pd.isna(first["y"]):
+            msg = f"Link {first['x']} (row {int(first['xp'])}) {first['what']}"
+        else:
+            msg = (
+                f"Links {first['x']} (row {int(first['xp'])}) and {first['y']} (row {int(first['yp'])}) "
+                f"overlap: {first['what']}"
+            )
         raise DataFormatError(
-            f"Links {first['a']} and {first['b']} overlap ({what})",
+            msg,
             file="links",
-            column="linked_at",
-            expected="at most one Official link per shop and one link per account at any instant",
+            row=int(first["xp"]),
+            column=col,
+            expected=(
+                "unlinked_at after linked_at (empty while linked), role 'official' or 'marketing', at most one "
+                f"Official link per shop and one link per account at any instant, at most {MAX_MARKETING} "
+                "Marketing links per shop at once"
+            ),
         )
     return links
 
@@ -151,40 +229,146 @@ def attribute_content(content: FrameLike, links: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _precedence(precedence: Sequence[str]) -> tuple[str, ...]:
+    order = tuple(precedence)
+    if sorted(order) != sorted(ROLES):
+        raise ValueError(f"precedence must order both roles {ROLES}, got {order!r}")
+    return order
+
+
+def _credit_ctes(
+    *,
+    t_expr: str,
+    src_expr: str | None,
+    account_col: str,
+    precedence: Sequence[str],
+    keep: str,
+    left: bool,
+    timeless: bool = False,
+) -> str:
+    """SQL CTEs ``l`` (links), ``win`` (per-shop segments with their winning link) and ``credited``.
+
+    ``credited`` holds one row per order of ``orders`` that has a time (all of them with ``left``), with
+    ``_t`` (epoch µs), ``_link``, ``_account``, ``_role`` and ``_by`` (``content``/``precedence``, empty when
+    uncredited), plus the order columns named in ``keep``.
+    """
+    prec = _precedence(precedence)
+    rank = "CASE role " + " ".join(f"WHEN {_sql_str(r)} THEN {i}" for i, r in enumerate(prec)) + " END"
+    acc = _ident(account_col)
+    join = "LEFT JOIN" if left else "JOIN"
+    where_t = "" if timeless else f"WHERE {t_expr} IS NOT NULL"
+    ctes = f"""
+        l AS (
+            SELECT CAST(link_id AS VARCHAR) AS link_id, shop_id, {acc} AS account,
+                   lower(CAST({acc} AS VARCHAR)) AS account_key, role, epoch_us(linked_at) AS a,
+                   coalesce(epoch_us(unlinked_at), {_FOREVER}) AS b
+            FROM links
+        ),
+        pts AS (
+            SELECT shop_id, a AS p FROM l UNION SELECT shop_id, b FROM l
+        ),
+        seg AS (
+            SELECT shop_id, p AS s, lead(p) OVER (PARTITION BY shop_id ORDER BY p) AS e FROM pts
+        ),
+        win AS (
+            SELECT seg.shop_id, seg.s, seg.e, l.link_id, l.account, l.role
+            FROM seg JOIN l ON seg.shop_id = l.shop_id AND l.a <= seg.s AND seg.s < l.b
+            WHERE seg.e IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY seg.shop_id, seg.s ORDER BY {rank}, l.a, l.link_id) = 1
+        ),
+        o AS (
+            SELECT {keep}{t_expr} AS _t{", " + src_expr + " AS _src" if src_expr else ""}
+            FROM orders {where_t}
+        ),"""
+    if src_expr is None:
+        ctes += f"""
+        credited AS (
+            SELECT o.*, w.link_id AS _link, w.account AS _account, w.role AS _role,
+                   CASE WHEN w.link_id IS NOT NULL THEN 'precedence' END AS _by
+            FROM o {join} win w ON o.shop_id = w.shop_id AND o._t >= w.s AND o._t < w.e
+        )"""
+    else:
+        ctes += f"""
+        by_rule AS (
+            SELECT o.*, w.link_id AS _link, w.account AS _account, w.role AS _role,
+                   CASE WHEN w.link_id IS NOT NULL THEN 'precedence' END AS _by
+            FROM (SELECT * FROM o WHERE _src IS NULL) o
+            {join} win w ON o.shop_id = w.shop_id AND o._t >= w.s AND o._t < w.e
+        ),
+        by_content AS (
+            SELECT o.*, m.link_id AS _link, m.account AS _account, m.role AS _role,
+                   CASE WHEN m.link_id IS NOT NULL THEN 'content' END AS _by
+            FROM (SELECT * FROM o WHERE _src IS NOT NULL) o
+            {join} l m ON o.shop_id = m.shop_id AND o._src = m.account_key AND o._t >= m.a AND o._t < m.b
+        ),
+        credited AS (
+            SELECT * FROM by_rule UNION ALL BY NAME SELECT * FROM by_content
+        )"""
+    return ctes
+
+
 def attribute_orders(
     orders: FrameLike,
-    links: pd.DataFrame,
+    links: FrameLike,
     *,
     role: str | None = "official",
     time_col: str = "paid_time",
+    source_col: str = "source_username",
+    precedence: Sequence[str] = DEFAULT_PRECEDENCE,
 ) -> pd.DataFrame:
-    """Mark each order inside or outside the shop's links of ``role`` at the order's time.
+    """Credit each order to at most one link by the attribution rule (see the module docstring).
 
     Args:
-        orders: One row per order with ``shop_id`` and ``time_col`` (see :func:`linkkit.analytics.metrics.order_table`).
-        links: Link intervals; with ``role=None`` they must not overlap within a shop.
-        role: Which links to use (``official`` by default: at most one at any instant per shop).
+        orders: One row per order with ``shop_id`` and ``time_col`` (see
+            :func:`linkkit.analytics.metrics.order_table`) and optionally ``source_col``: the username of the
+            video/LIVE the order came from, when known.
+        links: Link intervals (validated with :func:`validate_links`).
+        role: Report only credits to links of this role (``official`` by default); orders credited to
+            another role, or to none, get empty link columns. None reports every credit.
         time_col: The order's instant; TikTok's GMV uses payment time.
+        source_col: Optional order column with the source content's username.
+        precedence: Which role wins an order during an overlap when its source is unknown.
 
     Returns:
-        ``orders`` plus ``link_id``, ``username`` and ``in_link`` (False for orders in gaps between links,
-        and for orders without ``time_col``).
+        ``orders`` plus ``link_id``, ``username``, ``role``, ``credited_by`` (``content`` or ``precedence``)
+        and ``in_link`` (False for orders credited elsewhere or to nobody, and for orders without
+        ``time_col``), in the order of ``orders``.
     """
     validate_links(links)
-    chosen = links if role is None else links[links["role"] == role]
+    cols = columns_of(orders)
+    src = f"lower(CAST({_ident(source_col)} AS VARCHAR))" if source_col in cols else None
     t = _ident(time_col)
-    return query(
+    ctes = _credit_ctes(
+        t_expr=f"epoch_us({t})",
+        src_expr=src,
+        account_col="username",
+        precedence=precedence,
+        keep="row_number() OVER () AS _row, *, ",
+        left=True,
+        timeless=True,
+    )
+    pick = "TRUE" if role is None else f"_role = {_sql_str(role)}"
+    frame = query(
         f"""
-        SELECT o.*, l.link_id, l.username, l.link_id IS NOT NULL AS in_link
-        FROM orders o
-        LEFT JOIN links l
-          ON o.shop_id = l.shop_id AND o.{t} >= l.linked_at
-         AND o.{t} < coalesce(l.unlinked_at, 'infinity'::TIMESTAMPTZ)
-        ORDER BY o.shop_id, o.{t} NULLS LAST
+        WITH {ctes}
+        SELECT * EXCLUDE (_row, _t, _link, _account, _role, _by{", _src" if src else ""}),
+               CASE WHEN {pick} THEN _link END AS link_id,
+               CASE WHEN {pick} THEN _account END AS username,
+               CASE WHEN {pick} THEN _role END AS role,
+               CASE WHEN {pick} THEN _by END AS credited_by,
+               coalesce({pick} AND _link IS NOT NULL, FALSE) AS in_link
+        FROM credited ORDER BY shop_id, _t NULLS LAST, _row
         """,
         orders=orders,
-        links=chosen[["link_id", "shop_id", "username", "linked_at", "unlinked_at"]],
+        links=_link_cols(links, "username"),
     )
+    return frame
+
+
+def _link_cols(links: FrameLike, account_col: str) -> FrameLike:
+    if isinstance(links, pd.DataFrame):
+        return links[["link_id", "shop_id", account_col, "role", "linked_at", "unlinked_at"]]
+    return links
 
 
 def daily_gmv_by_link(
@@ -195,64 +379,80 @@ def daily_gmv_by_link(
     time_col: str = "paid_time",
     amount_col: str = "gmv",
     account_col: str = "username",
+    source_col: str = "source_username",
+    precedence: Sequence[str] = DEFAULT_PRECEDENCE,
+    include_unattributed: bool = False,
     tz: str = "UTC",
     sort: bool = True,
 ) -> pd.DataFrame:
-    """Daily GMV and order count per linked account, from orders inside that account's link intervals.
+    """Daily GMV and order count per linked account, each order credited once by the attribution rule.
 
     This is the heavy query (10M orders in about a second, see ``benchmarks/attribution``): one fused
-    DuckDB pass straight from Parquet or Arrow, joining on shop and filtering on the interval in integer
-    microseconds, then grouping. Orders in gaps between links are dropped. Money is grouped by
-    ``currency`` when the orders have that column, so currencies are never summed together.
+    DuckDB pass straight from Parquet or Arrow. The links are first cut into per-shop segments that each
+    have one winning link (by ``precedence``), so orders join non-overlapping intervals on integer
+    microseconds. Money is grouped by ``currency`` when the orders have that column, so currencies are never
+    summed together.
 
     Args:
         orders: One row per order (DataFrame, Arrow table or Parquet path) with ``shop_id``, ``time_col``,
-            ``amount_col`` and optionally ``currency``.
-        links: Link intervals with ``shop_id``, ``account_col``, ``linked_at``, ``unlinked_at`` and, unless
-            ``role`` is None, ``role``. Intervals used together must not overlap within a shop.
-        role: Keep only links of this role (``official`` by default).
+            ``amount_col`` and optionally ``currency`` and ``source_col``.
+        links: Link intervals with ``link_id``, ``shop_id``, ``account_col``, ``role``, ``linked_at`` and
+            ``unlinked_at`` (validated with :func:`validate_links`).
+        role: Report only GMV credited to links of this role (``official`` by default); None reports all.
+            Crediting happens before this filter, so the roles' results add up to the shop's linked GMV.
         time_col: The order's instant (payment time for TikTok's GMV).
         amount_col: The order's GMV.
         account_col: The link column that names the account (``username``; ``account_id`` in benchmarks).
+        source_col: Optional order column with the username of the video/LIVE the order came from.
+        precedence: Which role wins an order during an overlap when its source is unknown.
+        include_unattributed: Also return rows with an empty account and role for the GMV credited to no
+            link, so the result sums to the shop's GMV.
         tz: Time zone of the calendar days.
         sort: Sort the result by shop, account and day.
 
     Returns:
-        ``shop_id, <account_col>, day, [currency,] gmv, orders`` with ``day`` a tz-naive calendar day.
+        ``shop_id, <account_col>, role, day, [currency,] gmv, orders`` with ``day`` a tz-naive calendar day.
     """
+    validate_links(links, account_col=account_col)
     order_cols = columns_of(orders)
     currency = "currency" in order_cols
-    where = f"WHERE role = {_sql_str(role)}" if role is not None else ""
     t, a, acc = _ident(time_col), _ident(amount_col), _ident(account_col)
+    src = f"lower(CAST({_ident(source_col)} AS VARCHAR))" if source_col in order_cols else None
     if tz == "UTC":
-        day_in = f"epoch_us(o.{t}) AS t, (epoch_us(o.{t}) // {_US_PER_DAY}) AS d"
-        day_out = f"make_timestamp(d * {_US_PER_DAY}) AS day"
+        day_out = f"make_timestamp(_day * {_US_PER_DAY})"
+        day_key = f"_t // {_US_PER_DAY}"
+        extra = ""
     else:
-        day_in = f"epoch_us(o.{t}) AS t, CAST(CAST(timezone({_sql_str(tz)}, o.{t}) AS DATE) AS TIMESTAMP) AS d"
-        day_out = "d AS day"
-    cur_in = ", o.currency" if currency else ""
-    cur_out = ", currency" if currency else ""
-    order_by = f"ORDER BY shop_id, {acc}, day{cur_out}" if sort else ""
+        day_out, day_key = "_day", "_d"
+        extra = f"CAST(CAST(timezone({_sql_str(tz)}, {t}) AS DATE) AS TIMESTAMP) AS _d, "
+    cur = ", currency" if currency else ""
+    keep = f"shop_id, {extra}{a} AS _amount{cur}, "
+    ctes = _credit_ctes(
+        t_expr=f"epoch_us({t})",
+        src_expr=src,
+        account_col=account_col,
+        precedence=precedence,
+        keep=keep,
+        left=include_unattributed,
+    )
+    pick = "" if role is None else f"WHERE _role = {_sql_str(role)}"
+    if include_unattributed and role is not None:
+        pick += " OR _role IS NULL"
+    order_by = f"ORDER BY shop_id, {acc} NULLS LAST, role NULLS LAST, day{cur}" if sort else ""
     return query(
         f"""
-        WITH l AS (
-            SELECT shop_id, {acc} AS account, epoch_us(linked_at) AS a,
-                   coalesce(epoch_us(unlinked_at), {_FOREVER}) AS b
-            FROM links {where}
-        ),
-        o AS (
-            SELECT o.shop_id, {day_in}, o.{a} AS amount{cur_in}
-            FROM orders o WHERE o.{t} IS NOT NULL
-        ),
+        WITH {ctes},
         g AS (
-            SELECT o.shop_id, l.account, d{cur_out}, sum(o.amount) AS gmv, count(*) AS orders
-            FROM o JOIN l ON o.shop_id = l.shop_id AND o.t >= l.a AND o.t < l.b
+            SELECT shop_id, _account, _role, {day_key} AS _day{cur}, sum(_amount) AS gmv, count(*) AS orders
+            FROM credited {pick}
             GROUP BY ALL
         )
-        SELECT shop_id, account AS {acc}, {day_out}{cur_out}, gmv, orders FROM g {order_by}
+        SELECT shop_id, _account AS {acc}, _role AS role,
+               {day_out} AS day{cur}, gmv, orders
+        FROM g {order_by}
         """,
         orders=orders,
-        links=links,
+        links=_link_cols(links, account_col),
     )
 
 

@@ -1,14 +1,26 @@
-"""Plotly figures for the analytics page; they render offline in Voila and are tested by their data.
+"""Plotly figures for the analytics page, built as plain dicts; they render offline and stay local.
 
-Each function takes a small, already aggregated DataFrame and returns a ``plotly.graph_objects.Figure``.
-Money is never summed across currencies: traces are split per currency and say which.
+Each function takes a small, already aggregated DataFrame and returns a plotly figure as a plain ``dict``
+(``{"data": [...], "layout": {...}}``): building ``plotly.graph_objects`` figures costs more than the query
+behind them. Show one with :func:`mime_bundle` (the plotly mime type, which Voila renders without a CDN)
+or ``plotly.graph_objects.Figure(fig)``.
+
+What every chart does:
+
+- its title says what it shows and how it is defined (GMV by payment time, per currency);
+- money is never summed across currencies: traces are split per currency and say which;
+- x axes of daily series are date axes (ISO dates), never seconds;
+- the legend sits above the plot and the caption below it, so they never overlap;
+- an empty chart says why it is empty (``reason``);
+- :data:`PLOTLY_CONFIG` removes the cloud, share and "edit in Chart Studio" buttons and the plotly logo,
+  and leaves a minimal modebar (download as PNG, reset axes).
 
 Example:
     >>> import pandas as pd
     >>> from linkkit.analytics.charts import funnel_figure
     >>> fig = funnel_figure(pd.DataFrame({"channel": ["LIVE"], "product_impressions": [100],
     ...                                   "product_page_views": [10], "buyers": [2]}))
-    >>> list(fig.data[0].x)
+    >>> fig["data"][0]["x"]
     [100, 10, 2]
 """
 
@@ -16,77 +28,195 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from linkkit.analytics.metrics import DISRUPTION_CAVEAT, FUNNEL_DEFINITION, GMV_DEFINITION
 
 __all__ = [
     "CHANGE_SYMBOLS",
+    "PLOTLY_CONFIG",
+    "Figure",
     "channel_split_figure",
     "disruption_figure",
+    "empty_figure",
     "funnel_figure",
     "gmv_by_account_figure",
+    "mime_bundle",
 ]
 
 log = logging.getLogger(__name__)
+
+#: A plotly figure as a plain dict: ``{"data": [...], "layout": {...}}``.
+Figure = dict[str, Any]
 
 #: Marker symbol for each kind of link change on the GMV-over-time chart.
 CHANGE_SYMBOLS: dict[str, str] = {"link": "triangle-up", "relink": "triangle-up-open", "unlink": "x", "replace": "star"}
 _CHANNEL_COLOURS = {"LIVE": "#fe2c55", "VIDEO": "#25f4ee", "PRODUCT_CARD": "#8a8a8a"}
 
+#: Plotly config for every chart: nothing that talks to a plotly cloud host, a minimal modebar.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showLink": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showTips": False,
+    "plotlyServerURL": "",
+    "linkText": "",
+    "responsive": True,
+    "displayModeBar": "hover",
+    "modeBarButtonsToRemove": [
+        "sendDataToCloud",
+        "editInChartStudio",
+        "zoom2d",
+        "pan2d",
+        "select2d",
+        "lasso2d",
+        "zoomIn2d",
+        "zoomOut2d",
+        "autoScale2d",
+        "hoverClosestCartesian",
+        "hoverCompareCartesian",
+        "toggleSpikelines",
+        "toggleHover",
+    ],
+    "toImageButtonOptions": {"format": "png", "filename": "linkkit-chart"},
+}
 
-def _layout(fig: go.Figure, title: str, note: str) -> go.Figure:
-    fig.update_layout(
-        title={"text": title},
-        plot_bgcolor="white",
-        margin={"l": 50, "r": 20, "t": 60, "b": 90},
-        legend={"orientation": "h", "y": -0.25},
-        height=380,
-    )
-    fig.add_annotation(
-        text=note,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=-0.38,
-        showarrow=False,
-        font={"size": 10, "color": "#666"},
-        align="left",
-        xanchor="left",
-    )
-    fig.update_xaxes(gridcolor="#eee")
-    fig.update_yaxes(gridcolor="#eee")
-    return fig
+#: The GMV definition in one short line, for chart titles.
+GMV_SHORT = "GMV by payment time, cancelled and refunded orders included"
 
 
-def gmv_by_account_figure(daily: pd.DataFrame, changes: pd.DataFrame | None = None, *, top: int = 10) -> go.Figure:
-    """GMV over time per linked account, with link / unlink / relink / replace markers.
+def mime_bundle(figure: Figure) -> dict[str, Any]:
+    """The plotly mime bundle for ``figure`` with :data:`PLOTLY_CONFIG` (what Voila renders offline)."""
+    return {
+        "application/vnd.plotly.v1+json": {
+            "data": figure["data"],
+            "layout": figure["layout"],
+            "config": PLOTLY_CONFIG,
+        },
+        "text/plain": f"<{figure['layout'].get('meta', {}).get('name', 'chart')}: plotly figure>",
+    }
+
+
+def _dates(values: Iterable[Any]) -> list[str]:
+    return [str(d) for d in pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d")]
+
+
+def _layout(title: str, definition: str, caption: str, *, name: str, date_axis: bool = True) -> dict[str, Any]:
+    return {
+        "meta": {"name": name},
+        "title": {
+            "text": f"<b>{html.escape(title)}</b><br><span style='font-size:11px;color:#555'>"
+            f"{html.escape(definition)}</span>",
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.97,
+            "yanchor": "top",
+        },
+        "plot_bgcolor": "white",
+        "height": 400,
+        # legend above the plot area (below the title), caption below the axis: they cannot overlap
+        "margin": {"l": 60, "r": 20, "t": 110, "b": 80},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        "annotations": [
+            {
+                "text": html.escape(caption),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "yshift": -60,
+                "yanchor": "top",
+                "xanchor": "left",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 10, "color": "#666"},
+            }
+        ],
+        "xaxis": {"type": "date", "gridcolor": "#eee"} if date_axis else {"gridcolor": "#eee"},
+        "yaxis": {"gridcolor": "#eee"},
+    }
+
+
+def empty_figure(title: str, definition: str, reason: str, *, name: str) -> Figure:
+    """A chart with no data that says why (e.g. "No link changes in this period")."""
+    layout = _layout(title, definition, "", name=name, date_axis=False)
+    layout["annotations"] = [
+        {
+            "text": html.escape(reason),
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "showarrow": False,
+            "font": {"size": 14, "color": "#555"},
+        }
+    ]
+    layout["xaxis"] = {"visible": False}
+    layout["yaxis"] = {"visible": False}
+    layout["meta"]["empty_reason"] = reason
+    return {"data": [], "layout": layout}
+
+
+def _currencies(frame: pd.DataFrame) -> str:
+    cur = sorted(str(c) for c in frame["currency"].dropna().unique()) if "currency" in frame else []
+    return ", ".join(cur) if cur else "no currency"
+
+
+def gmv_by_account_figure(
+    daily: pd.DataFrame,
+    changes: pd.DataFrame | None = None,
+    *,
+    top: int = 10,
+    reason: str | None = None,
+    label_col: str = "username",
+    max_markers: int = 200,
+) -> Figure:
+    """GMV over time per linked account (credited by the attribution rule), with link-change markers.
 
     Args:
-        daily: ``day, username, currency, gmv`` (one row per account, day and currency).
+        daily: ``day, <label_col>, currency, gmv`` (one row per account, day and currency).
         changes: :func:`linkkit.analytics.attribution.link_changes` rows to mark (``at, kind, username``).
         top: Draw the ``top`` accounts by GMV; the rest are summed per currency as "other accounts".
+        reason: What an empty chart says.
+        label_col: The column naming each line.
+        max_markers: Draw link-change markers only up to this many changes (one shop has a handful).
     """
-    fig = go.Figure()
-    totals = daily.groupby(["username", "currency"], sort=False)["gmv"].sum().sort_values(ascending=False)
-    keep = pd.MultiIndex.from_frame(daily[["username", "currency"]]).isin(totals.index[:top])
-    shown = daily.assign(username=daily["username"].where(keep, "other accounts"))
-    shown = shown.groupby(["username", "currency", "day"], as_index=False, sort=True)["gmv"].sum()
-    for (username, currency), rows in shown.groupby(["username", "currency"], sort=True):
-        fig.add_trace(
-            go.Scatter(
-                x=rows["day"],
-                y=rows["gmv"],
-                mode="lines+markers",
-                name=f"{html.escape(str(username))} ({currency})",
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} " + str(currency) + "<extra>%{fullData.name}</extra>",
-            )
+    title = "GMV by linked account"
+    reason = reason or "No orders credited to a linked account in this view."
+    definition = f"{GMV_SHORT}; each order credited to one account at most; {_currencies(daily)}"
+    if daily.empty:
+        return empty_figure(title, definition, reason, name="gmv")
+    totals = daily.groupby([label_col, "currency"], sort=False)["gmv"].sum().sort_values(ascending=False)
+    keep = pd.MultiIndex.from_frame(daily[[label_col, "currency"]]).isin(totals.index[:top])
+    shown = daily.assign(**{label_col: daily[label_col].where(keep, "other accounts")})
+    shown = shown.groupby([label_col, "currency", "day"], as_index=False, sort=True)["gmv"].sum()
+    data: list[dict[str, Any]] = []
+    for (label, currency), rows in shown.groupby([label_col, "currency"], sort=True):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": _dates(rows["day"]),
+                "y": [float(v) for v in rows["gmv"]],
+                "name": f"{html.escape(str(label))} ({html.escape(str(currency))})",
+                "hovertemplate": "%{x|%Y-%m-%d}: %{y:,.2f} "
+                + html.escape(str(currency))
+                + "<extra>%{fullData.name}</extra>",
+            }
         )
+    caption = GMV_DEFINITION + " Markers show link changes."
+    if changes is not None and len(changes) > max_markers:
+        caption = f"{GMV_DEFINITION} {len(changes):,} link changes in view: pick one shop to see them marked."
+        changes = None
+    layout = _layout(title, definition, caption, name="gmv")
     if changes is not None and not changes.empty:
-        top_y = float(shown["gmv"].max()) * 1.05 if not shown.empty else 1.0
-        for kind, rows in changes.groupby("kind", sort=True):
+        top_y = float(shown["gmv"].max()) * 1.05
+        at = changes["at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        for kind, rows in changes.assign(_at=at).groupby("kind", sort=True):
             previous = rows["previous_username"] if "previous_username" in rows else pd.Series(None, index=rows.index)
             text = [
                 f"{k}: {html.escape(p)} → {html.escape(str(u))}"
@@ -94,66 +224,78 @@ def gmv_by_account_figure(daily: pd.DataFrame, changes: pd.DataFrame | None = No
                 else f"{k}: {html.escape(str(u))}"
                 for k, u, p in zip(rows["kind"], rows["username"], previous, strict=True)
             ]
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["at"].dt.tz_convert("UTC").dt.tz_localize(None),
-                    y=[top_y] * len(rows),
-                    mode="markers",
-                    name=str(kind),
-                    marker={"symbol": CHANGE_SYMBOLS.get(str(kind), "circle"), "size": 12},
-                    text=text,
-                    hovertemplate="%{text}<br>%{x|%Y-%m-%d %H:%M} UTC<extra></extra>",
-                )
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": [t.strftime("%Y-%m-%d %H:%M:%S") for t in rows["_at"]],
+                    "y": [top_y] * len(rows),
+                    "name": str(kind),
+                    "marker": {"symbol": CHANGE_SYMBOLS.get(str(kind), "circle"), "size": 12},
+                    "text": text,
+                    "hovertemplate": "%{text}<br>%{x|%Y-%m-%d %H:%M} UTC<extra></extra>",
+                }
             )
         if len(changes) <= 20:
-            fig.update_layout(
-                shapes=[
-                    {
-                        "type": "line",
-                        "xref": "x",
-                        "yref": "paper",
-                        "x0": at,
-                        "x1": at,
-                        "y0": 0,
-                        "y1": 1,
-                        "line": {"width": 1, "dash": "dot", "color": "#999"},
-                    }
-                    for at in changes["at"].dt.tz_convert("UTC").dt.tz_localize(None)
-                ]
-            )
-    fig.update_yaxes(title_text="GMV")
-    return _layout(fig, "GMV by linked account", GMV_DEFINITION + " Attributed through the account's videos and LIVEs.")
+            layout["shapes"] = [
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": t.strftime("%Y-%m-%d %H:%M:%S"),
+                    "x1": t.strftime("%Y-%m-%d %H:%M:%S"),
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"width": 1, "dash": "dot", "color": "#999"},
+                }
+                for t in at
+            ]
+    layout["yaxis"]["title"] = {"text": "GMV"}
+    return {"data": data, "layout": layout}
 
 
-def channel_split_figure(daily: pd.DataFrame) -> go.Figure:
+def channel_split_figure(daily: pd.DataFrame, *, reason: str | None = None) -> Figure:
     """Stacked GMV per channel (LIVE, VIDEO, PRODUCT_CARD) per day.
 
     Args:
         daily: ``date, channel, currency, gmv`` (channel rows only, no ``ALL``).
+        reason: What an empty chart says.
     """
-    fig = go.Figure()
+    title = "GMV by channel"
+    reason = reason or "No channel data in this view."
+    definition = f"{GMV_SHORT}; per content channel; {_currencies(daily)}"
+    if daily.empty:
+        return empty_figure(title, definition, reason, name="channels")
+    data = []
     for (channel, currency), rows in daily.sort_values("date").groupby(["channel", "currency"], sort=True):
-        fig.add_trace(
-            go.Bar(
-                x=rows["date"],
-                y=rows["gmv"],
-                name=f"{channel} ({currency})",
-                marker_color=_CHANNEL_COLOURS.get(str(channel)),
-            )
+        data.append(
+            {
+                "type": "bar",
+                "x": _dates(rows["date"]),
+                "y": [float(v) for v in rows["gmv"]],
+                "name": f"{channel} ({currency})",
+                "marker": {"color": _CHANNEL_COLOURS.get(str(channel), "#444")},
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="GMV")
-    return _layout(fig, "GMV by channel", GMV_DEFINITION)
+    layout = _layout(title, definition, GMV_DEFINITION, name="channels")
+    layout["barmode"] = "stack"
+    layout["yaxis"]["title"] = {"text": "GMV"}
+    return {"data": data, "layout": layout}
 
 
-def disruption_figure(disruption: pd.DataFrame, *, top: int = 20) -> go.Figure:
-    """GMV before vs after each link change (windows of equal length), with the caveat.
+def disruption_figure(disruption: pd.DataFrame, *, top: int = 20, reason: str | None = None) -> Figure:
+    """Shop GMV before vs after each link change (windows of equal length), with the caveat.
 
     Args:
         disruption: :func:`linkkit.analytics.metrics.disruption` output.
         top: Show at most this many changes: the ones with the largest absolute change.
+        reason: What an empty chart says.
     """
     title = "GMV around link changes"
+    reason = reason or "No link changes in this period."
+    definition = f"Shop {GMV_SHORT}, equal windows before and after; {_currencies(disruption)}"
+    if disruption.empty:
+        return empty_figure(title, definition, reason, name="disruption")
     if len(disruption) > top:
         title = f"GMV around link changes ({top} largest of {len(disruption)})"
         order = disruption["change"].abs().sort_values(ascending=False, na_position="last").index[:top]
@@ -164,47 +306,51 @@ def disruption_figure(disruption: pd.DataFrame, *, top: int = 20) -> go.Figure:
             disruption["at"], disruption["kind"], disruption["username"], disruption["window_days"], strict=True
         )
     ]
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=labels,
-                y=disruption["gmv_before"],
-                name="before",
-                marker_color="#bbbbbb",
-                customdata=disruption["currency"],
-                hovertemplate="%{y:,.2f} %{customdata}<extra>before</extra>",
-            ),
-            go.Bar(
-                x=labels,
-                y=disruption["gmv_after"],
-                name="after",
-                marker_color="#fe2c55",
-                customdata=disruption["currency"],
-                hovertemplate="%{y:,.2f} %{customdata}<extra>after</extra>",
-            ),
-        ]
-    )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text="Shop GMV in window")
-    return _layout(fig, title, DISRUPTION_CAVEAT)
+    currency = [str(c) for c in disruption["currency"]]
+
+    def bars(col: str, name: str, colour: str) -> dict[str, Any]:
+        return {
+            "type": "bar",
+            "x": labels,
+            "y": [None if pd.isna(v) else float(v) for v in disruption[col]],
+            "name": name,
+            "marker": {"color": colour},
+            "customdata": currency,
+            "hovertemplate": "%{y:,.2f} %{customdata}<extra>" + name + "</extra>",
+        }
+
+    layout = _layout(title, definition, DISRUPTION_CAVEAT, name="disruption", date_axis=False)
+    layout["barmode"] = "group"
+    layout["yaxis"]["title"] = {"text": "Shop GMV in window"}
+    return {"data": [bars("gmv_before", "before", "#bbbbbb"), bars("gmv_after", "after", "#fe2c55")], "layout": layout}
 
 
-def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
+def funnel_figure(funnel: pd.DataFrame, *, reason: str | None = None) -> Figure:
     """Impressions → product page views → buyers, one funnel per channel.
 
     Args:
         funnel: :func:`linkkit.analytics.metrics.funnel` output (summed over any extra keys).
+        reason: What an empty chart says.
     """
+    title = "Funnel by channel"
+    reason = reason or "No funnel data (impressions, page views) in this view."
+    if funnel.empty:
+        return empty_figure(title, "Impressions → product page views → buyers", reason, name="funnel")
     totals = funnel.groupby("channel", sort=True)[["product_impressions", "product_page_views", "buyers"]].sum()
-    fig = go.Figure()
-    for channel, row in totals.iterrows():
-        fig.add_trace(
-            go.Funnel(
-                name=str(channel),
-                y=["impressions", "page views", "buyers"],
-                x=[int(row["product_impressions"]), int(row["product_page_views"]), int(row["buyers"])],
-                textinfo="value+percent previous",
-                marker_color=_CHANNEL_COLOURS.get(str(channel)),
-            )
-        )
-    return _layout(fig, "Funnel by channel", FUNNEL_DEFINITION)
+    data = [
+        {
+            "type": "funnel",
+            "name": str(channel),
+            "y": ["impressions", "page views", "buyers"],
+            "x": [int(row["product_impressions"]), int(row["product_page_views"]), int(row["buyers"])],
+            "textinfo": "value+percent previous",
+            "marker": {"color": _CHANNEL_COLOURS.get(str(channel), "#444")},
+        }
+        for channel, row in totals.iterrows()
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            title, "Impressions → product page views → buyers", FUNNEL_DEFINITION, name="funnel", date_axis=False
+        ),
+    }

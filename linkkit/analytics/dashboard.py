@@ -1,8 +1,21 @@
-"""The analytics page's model: filters in, small frames and figures out (no widgets here).
+"""The analytics page's model: filters in, small frames and plain-dict figures out (no widgets here).
 
-:class:`DashboardModel` does the heavy work once (attribution, pre-aggregation to shop × account × channel
-× day) and answers each filter change from the small pre-aggregated frames plus one DuckDB pass over the
-orders for the KPI tiles, fast enough to redraw on every widget change (see ``benchmarks/attribution``).
+:class:`DashboardModel` does the heavy work once, in its own DuckDB connection:
+
+1. orders are credited to links by the attribution rule (:mod:`linkkit.analytics.attribution`: known
+   source first, else role precedence, never twice) and kept in DuckDB as a narrow columnar table with
+   dictionary-encoded (``ENUM``) keys: about 30 bytes per order;
+2. they are pre-aggregated once per (shop, account, role, channel, currency, day);
+3. a second aggregate without shop and account (per role, channel, currency, day: a few thousand rows)
+   answers every view over all shops;
+4. every filter change (shop, account, role, channel, currency, date range) is answered from the
+   aggregates with small SQL queries. Distinct buyers read the order table, which is kept in shop order
+   so one shop's rows are found without a full scan; over all shops, once there are more than
+   :data:`EXACT_BUYERS_MAX` orders, buyers are estimated from a distinct sample (the buyers whose hash
+   falls in 1/64 of the range, scaled by 64; about 1 % error) and labelled as an estimate.
+
+Money is never summed across currencies: every result is grouped by ``currency`` and the currency filter
+picks one. See ``benchmarks/attribution/dashboard.py`` for the measured build and redraw times.
 
 Example:
     >>> from linkkit.analytics import demo
@@ -21,21 +34,43 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
-import plotly.graph_objects as go
+import pyarrow as pa
 
 from linkkit.analytics import charts
-from linkkit.analytics._engine import connect, to_pandas
-from linkkit.analytics.attribution import attribute_content, attribute_orders, link_changes
+from linkkit.analytics._engine import FrameLike, columns_of, connect, to_pandas
+from linkkit.analytics.attribution import (
+    DEFAULT_PRECEDENCE,
+    _credit_ctes,
+    _ident,
+    _sql_str,
+    link_changes,
+    validate_links,
+)
 from linkkit.analytics.dataset import AnalyticsData
 from linkkit.analytics.metrics import disruption, funnel, order_table
 
-__all__ = ["DashboardFrames", "DashboardModel", "Filters"]
+__all__ = ["EXACT_BUYERS_MAX", "DashboardFrames", "DashboardModel", "Filters"]
 
 log = logging.getLogger(__name__)
+
+#: Over all shops, distinct buyers are exact up to this many orders and estimated from a sample above.
+EXACT_BUYERS_MAX = 250_000
+#: What an account line is called for orders credited to no link.
+UNATTRIBUTED = "unattributed"
+_NOT_KNOWN = "not known"
+_US_PER_DAY = 86_400_000_000
+_BUYER_SAMPLE = 64
+#: Why order-based numbers are empty under a channel filter when orders do not say their channel.
+CHANNEL_UNKNOWN = (
+    "These orders do not say which channel they came from (TikTok's order export and order API have no "
+    "content-source field), so they cannot be filtered by channel; the channel chart uses TikTok's shop "
+    "performance instead."
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +81,7 @@ class Filters:
     username: str | None = None
     role: Literal["official", "marketing"] | None = None
     channel: str | None = None
+    currency: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
 
@@ -55,25 +91,29 @@ class DashboardFrames:
     """The small frames behind one redraw of the page."""
 
     filters: Filters
-    account_daily: pd.DataFrame  # day, shop_id, username, role, currency, gmv (content attributed to links)
+    account_daily: pd.DataFrame  # day, shop_id, username, role, label, currency, gmv (credited by the rule)
     channel_daily: pd.DataFrame  # date, channel, currency, gmv (summed over the shops in view)
     changes: pd.DataFrame
     disruption: pd.DataFrame
     funnel: pd.DataFrame
-    kpis: pd.DataFrame  # currency, gmv, orders, units, buyers, aov, linked_gmv, linked_share
+    kpis: pd.DataFrame  # currency, gmv, orders, units, buyers, buyers_exact, aov, linked_gmv, linked_share
+    reasons: dict[str, str] = field(default_factory=dict)  # why a chart is empty
 
     @property
     def is_empty(self) -> bool:
         """Nothing to show under these filters."""
         return self.account_daily.empty and self.channel_daily.empty and self.kpis.empty
 
-    def figures(self) -> dict[str, go.Figure]:
-        """The page's four charts, keyed ``gmv``, ``channels``, ``disruption``, ``funnel``."""
+    def figures(self) -> dict[str, charts.Figure]:
+        """The four charts as plain-dict plotly figures: ``gmv``, ``channels``, ``disruption``, ``funnel``."""
+        r = self.reasons
         return {
-            "gmv": charts.gmv_by_account_figure(self.account_daily, self.changes),
-            "channels": charts.channel_split_figure(self.channel_daily),
-            "disruption": charts.disruption_figure(self.disruption),
-            "funnel": charts.funnel_figure(self.funnel),
+            "gmv": charts.gmv_by_account_figure(
+                self.account_daily, self.changes, label_col="label", reason=r.get("gmv")
+            ),
+            "channels": charts.channel_split_figure(self.channel_daily, reason=r.get("channels")),
+            "disruption": charts.disruption_figure(self.disruption, reason=r.get("disruption")),
+            "funnel": charts.funnel_figure(self.funnel, reason=r.get("funnel")),
         }
 
     def table(self) -> pd.DataFrame:
@@ -83,69 +123,229 @@ class DashboardFrames:
         return pd.concat([accounts, channels], ignore_index=True)
 
 
+def _empty_account_daily() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "day": pd.Series(dtype="datetime64[us]"),
+            "shop_id": pd.Series(dtype="str"),
+            "username": pd.Series(dtype="str"),
+            "role": pd.Series(dtype="str"),
+            "label": pd.Series(dtype="str"),
+            "currency": pd.Series(dtype="str"),
+            "gmv": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def _enum(values: Sequence[Any]) -> str:
+    return "ENUM(" + ", ".join(_sql_str(str(v)) for v in values) + ")"
+
+
 class DashboardModel:
-    """Pre-computes attribution once; :meth:`view` answers filter changes.
+    """Credits and pre-aggregates orders once in DuckDB; :meth:`view` answers filter changes.
 
     Args:
-        data: The frames to show.
+        data: The frames to show. ``data.orders`` are order lines (collapsed with
+            :func:`~linkkit.analytics.metrics.order_table`).
+        orders: Instead of ``data.orders``: one row per order as a DataFrame, Arrow table or Parquet path
+            (``shop_id, paid_time, gmv, currency`` and optionally ``units``, ``buyer``, ``channel``,
+            ``source_username``), read straight into DuckDB without pandas.
+        precedence: Role precedence of the attribution rule.
         window_days: Length of each before/after window in the disruption view.
+        top_accounts: Accounts drawn by name on the GMV chart; the rest are summed as "other accounts".
+        memory_limit: DuckDB's memory limit for this model (e.g. ``"4GB"``); it spills beyond it.
+        time_col: The orders' instant column in ``orders`` (payment time).
+        amount_col: The orders' GMV column in ``orders``.
     """
 
-    def __init__(self, data: AnalyticsData, *, window_days: int = 7) -> None:
+    def __init__(
+        self,
+        data: AnalyticsData,
+        *,
+        orders: FrameLike | None = None,
+        precedence: Sequence[str] = DEFAULT_PRECEDENCE,
+        window_days: int = 7,
+        top_accounts: int = 10,
+        memory_limit: str | None = None,
+        time_col: str = "paid_time",
+        amount_col: str = "gmv",
+    ) -> None:
         self.data = data
         self.window_days = window_days
+        self.top_accounts = top_accounts
+        self.precedence = tuple(precedence)
         links = data.links
-        self.changes = link_changes(links) if not links.empty else link_changes(links.iloc[0:0])
-        content = attribute_content(data.content, links) if not data.content.empty else None
-        if content is not None:
-            linked = content[content["source"].isin(["official", "marketing"])].copy()
-            linked["day"] = linked["time"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
-            self.account_daily = (
-                linked.groupby(["day", "shop_id", "username", "role", "content_type", "currency"], as_index=False)
-                .agg(gmv=("gmv", "sum"))
-                .rename(columns={"content_type": "channel"})
-            )
-        else:
-            self.account_daily = pd.DataFrame(
-                {
-                    "day": pd.Series(dtype="datetime64[us]"),
-                    "shop_id": pd.Series(dtype="str"),
-                    "username": pd.Series(dtype="str"),
-                    "role": pd.Series(dtype="str"),
-                    "channel": pd.Series(dtype="str"),
-                    "currency": pd.Series(dtype="str"),
-                    "gmv": pd.Series(dtype="float64"),
-                }
-            )
-        self.performance = data.performance
-        # Most filter changes pick one shop: keep each shop's rows apart so a redraw scans only those.
-        self._acc_by_shop = {str(k): v for k, v in self.account_daily.groupby("shop_id", sort=False)}
-        self._perf_by_shop = {str(k): v for k, v in self.performance.groupby("shop_id", sort=False)}
-        orders = order_table(data.orders) if not data.orders.empty else None
+        validate_links(links)
+        self.changes = link_changes(links)
+        self._no_disruption = disruption(
+            pd.DataFrame(columns=["shop_id", "day", "currency", "gmv"]), self.changes.iloc[0:0]
+        )
+        self.shop_names: dict[str, str] = {
+            str(s): str(n) for s, n in zip(links["shop_id"], links["shop_name"], strict=True) if isinstance(n, str)
+        }
         self._con = connect()
-        if orders is not None and "shop_id" in orders:
-            official = attribute_orders(orders, links) if not links.empty else orders.assign(username=None)
-            official = official.rename(columns={"username": "official_username"})
-            official["day"] = official["paid_time"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor("D")
-            self._con.register(
-                "_orders",
-                official[["shop_id", "day", "currency", "gmv", "units", "buyer", "official_username", "order_id"]],
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
+        src: FrameLike | None = orders
+        if src is None and not data.orders.empty:
+            src = order_table(data.orders)
+        self.has_orders = src is not None
+        self._load_performance(data.performance)
+        self.order_channels_known = False
+        if src is not None:
+            self._load_orders(
+                src,
+                links,
+                time_col=time_col if orders is not None else "paid_time",
+                amount_col=amount_col if orders is not None else "gmv",
             )
-            self._con.execute("CREATE TABLE orders AS SELECT * FROM _orders ORDER BY shop_id, day")
-            self._con.unregister("_orders")
-            self.has_orders = True
+            row = self._con.execute(f"SELECT count(*) FROM agg WHERE channel <> {_sql_str(_NOT_KNOWN)}").fetchone()
+            self.order_channels_known = bool(row and row[0])
         else:
-            self.has_orders = False
+            self._con.execute(
+                "CREATE TABLE agg (shop_id VARCHAR, account VARCHAR, role VARCHAR, channel VARCHAR, "
+                "currency VARCHAR, day DATE, gmv DOUBLE, orders BIGINT, units BIGINT)"
+            )
+            self._buyer_scale = 1
+        self._shops = sorted(
+            {str(s) for (s,) in self._con.execute("SELECT DISTINCT CAST(shop_id AS VARCHAR) FROM agg").fetchall()}
+            | {str(s) for s in data.performance["shop_id"].dropna().unique()}
+        )
+        self._currencies = sorted(
+            {str(c) for (c,) in self._con.execute("SELECT DISTINCT CAST(currency AS VARCHAR) FROM agg").fetchall()}
+            | {str(c) for c in data.performance["currency"].dropna().unique()}
+        )
+
+    # -- build --------------------------------------------------------------------------------------------
+    def _load_performance(self, performance: pd.DataFrame) -> None:
+        self._con.register("_perf", performance)
+        self._con.execute("CREATE TABLE perf AS SELECT *, CAST(date AS DATE) AS day FROM _perf ORDER BY shop_id, date")
+        self._con.unregister("_perf")
+        self.has_funnel = bool(
+            {"product_impressions", "product_page_views", "buyers"} <= set(performance.columns)
+            and not performance.empty
+        )
+
+    def _load_orders(self, src: FrameLike, links: pd.DataFrame, *, time_col: str, amount_col: str) -> None:
+        con = self._con
+        if isinstance(src, pd.DataFrame | pa.Table):
+            con.register("orders", src)
+        else:
+            con.read_parquet(str(src)).create_view("orders", replace=True)
+        cols = columns_of(src)
+        link_cols = links[["link_id", "shop_id", "username", "role", "linked_at", "unlinked_at"]]
+        con.register("links", link_cols)
+        accounts = sorted({str(u) for u in links["username"].dropna()})
+        con.execute(f"CREATE TYPE account_t AS {_enum(accounts or ['-'])}")
+        con.execute("CREATE TYPE role_t AS ENUM ('official', 'marketing')")
+        con.execute(
+            "CREATE TYPE shop_t AS ENUM (SELECT DISTINCT CAST(shop_id AS VARCHAR) FROM orders "
+            "WHERE shop_id IS NOT NULL)"
+        )
+        con.execute(
+            "CREATE TYPE currency_t AS ENUM (SELECT DISTINCT CAST(currency AS VARCHAR) FROM orders "
+            "WHERE currency IS NOT NULL)"
+        )
+        channels = ["LIVE", "VIDEO", "PRODUCT_CARD", _NOT_KNOWN]
+        con.execute(f"CREATE TYPE channel_t AS {_enum(channels)}")
+        src_expr = "lower(CAST(source_username AS VARCHAR))" if "source_username" in cols else None
+        units = "CAST(units AS INTEGER)" if "units" in cols else "CAST(1 AS INTEGER)"
+        buyer = "hash(buyer)" if "buyer" in cols else "CAST(NULL AS UBIGINT)"
+        channel = (
+            f"CASE WHEN CAST(channel AS VARCHAR) IN ('LIVE', 'VIDEO', 'PRODUCT_CARD') "
+            f"THEN CAST(channel AS VARCHAR) ELSE {_sql_str(_NOT_KNOWN)} END"
+            if "channel" in cols
+            else _sql_str(_NOT_KNOWN)
+        )
+        keep = (
+            f"CAST(shop_id AS VARCHAR) AS shop_id, {_ident(amount_col)} AS _amount, "
+            f"CAST(currency AS VARCHAR) AS currency, "
+            f"{units} AS _units, {buyer} AS _buyer, {channel} AS _channel, "
+        )
+        ctes = _credit_ctes(
+            t_expr=f"epoch_us({_ident(time_col)})",
+            src_expr=src_expr,
+            account_col="username",
+            precedence=self.precedence,
+            keep=keep,
+            left=True,
+        )
+        # the narrow order table: only what distinct buyers need (everything else is in agg)
+        con.execute(
+            f"""
+            CREATE TABLE o AS
+            WITH {ctes}
+            SELECT CAST(shop_id AS shop_t) AS shop_id, CAST(_account AS account_t) AS account,
+                   CAST(_role AS role_t) AS role, CAST(_channel AS channel_t) AS channel,
+                   CAST(currency AS currency_t) AS currency,
+                   CAST(make_timestamp((_t // {_US_PER_DAY}) * {_US_PER_DAY}) AS DATE) AS day,
+                   _amount AS gmv, _units AS units, _buyer AS buyer
+            FROM credited
+            """
+        )
+        con.unregister("links")
+        if isinstance(src, pd.DataFrame | pa.Table):
+            con.unregister("orders")
+        else:
+            con.execute("DROP VIEW IF EXISTS orders")
+        con.execute(
+            """
+            CREATE TABLE agg AS
+            SELECT shop_id, account, role, channel, currency, day,
+                   sum(gmv) AS gmv, count(*) AS orders, sum(units) AS units
+            FROM o GROUP BY ALL ORDER BY shop_id, day
+            """
+        )
+        # views over all shops read this one: no shop or account, a few thousand rows
+        con.execute(
+            """
+            CREATE TABLE agg_all AS
+            SELECT role, channel, currency, day, sum(gmv) AS gmv, sum(orders) AS orders, sum(units) AS units,
+                   sum(gmv) FILTER (WHERE account IS NOT NULL) AS linked_gmv
+            FROM agg GROUP BY ALL ORDER BY day
+            """
+        )
+        # distinct buyers of one shop read only its rows: keep the table in (shop, day) order
+        con.execute(
+            "CREATE OR REPLACE TABLE o AS SELECT shop_id, account, role, channel, currency, day, buyer "
+            "FROM o ORDER BY shop_id, day"
+        )
+        # distinct buyers over all shops: a distinct sample (every buyer whose hash falls in 1/64 of the
+        # range, with all of its orders), scaled up; exact while the data is small
+        row = con.execute("SELECT count(*) FROM o").fetchone()
+        self._buyer_scale = 1 if row is None or row[0] <= EXACT_BUYERS_MAX else _BUYER_SAMPLE
+        con.execute(
+            f"CREATE TABLE o_sample AS SELECT role, channel, currency, day, buyer FROM o "
+            f"WHERE buyer % {self._buyer_scale} = 0"
+        )
+
+    def storage_bytes(self) -> int:
+        """Bytes DuckDB holds for this model's tables (orders, aggregates, performance)."""
+        row = self._con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()
+        return int(row[0]) if row else 0
+
+    def shops_by_orders(self) -> list[str]:
+        """Shop ids, most orders first."""
+        rows = self._con.execute(
+            "SELECT CAST(shop_id AS VARCHAR) FROM agg GROUP BY shop_id ORDER BY sum(orders) DESC, 1"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     # -- options for the filter widgets ---------------------------------------------------------------
+    def shop_name(self, shop_id: str) -> str:
+        """The shop's name (its id only when no name is known)."""
+        return self.shop_names.get(shop_id, shop_id)
+
     def shops(self) -> list[tuple[str, str]]:
-        """``(label, shop_id)`` pairs."""
-        ids = set(self.performance["shop_id"]) | set(self.account_daily["shop_id"])
-        names = dict(zip(self.data.links["shop_id"], self.data.links["shop_name"], strict=True))
-        return sorted((f"{names.get(i, i)} ({i})", str(i)) for i in ids if isinstance(i, str))
+        """``(shop name, shop_id)`` pairs, by name."""
+        return sorted((self.shop_name(s), s) for s in self._shops)
+
+    def currencies(self) -> list[str]:
+        """Currencies present in the data."""
+        return list(self._currencies)
 
     def accounts(self, shop_id: str | None = None) -> list[tuple[str, str]]:
-        """``(username, role)`` pairs of linked accounts (optionally of one shop)."""
+        """``(username, role)`` pairs of linked accounts (of one shop when given)."""
         links = self.data.links
         if shop_id:
             links = links[links["shop_id"] == shop_id]
@@ -153,77 +353,86 @@ class DashboardModel:
 
     def date_bounds(self) -> tuple[dt.date, dt.date] | None:
         """First and last day with data."""
-        days = pd.concat([self.performance["date"], self.account_daily["day"]])
-        if days.empty:
+        row = self._con.execute(
+            "SELECT min(d), max(d) FROM (SELECT min(day) AS d FROM agg UNION ALL SELECT max(day) FROM agg "
+            "UNION ALL SELECT min(day) FROM perf UNION ALL SELECT max(day) FROM perf)"
+        ).fetchone()
+        if row is None or row[0] is None:
             return None
-        return days.min().date(), days.max().date()
+        return row[0], row[1]
 
     # -- one redraw ------------------------------------------------------------------------------------
+    def _where(
+        self, f: Filters, *, day: str = "day", accounts: bool = True, channel: bool = True
+    ) -> tuple[str, list[Any]]:
+        where: list[str] = ["TRUE"]
+        params: list[Any] = []
+        if f.shop_id:
+            where.append("CAST(shop_id AS VARCHAR) = ?")
+            params.append(f.shop_id)
+        if f.currency:
+            where.append("CAST(currency AS VARCHAR) = ?")
+            params.append(f.currency)
+        if channel and f.channel:
+            where.append("CAST(channel AS VARCHAR) = ?")
+            params.append(f.channel)
+        if f.start is not None:
+            where.append(f"{day} >= ?")
+            params.append(f.start)
+        if f.end is not None:
+            where.append(f"{day} <= ?")
+            params.append(f.end)
+        if accounts and f.role:
+            where.append("CAST(role AS VARCHAR) = ?")
+            params.append(f.role)
+        if accounts and f.username:
+            where.append("lower(CAST(account AS VARCHAR)) = lower(?)")
+            params.append(f.username)
+        return " AND ".join(where), params
+
+    def _sql(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
+        cursor = self._con.cursor()
+        try:
+            return to_pandas(cursor.sql(sql, params=list(params)).to_arrow_table())
+        finally:
+            cursor.close()
+
     def view(self, filters: Filters) -> DashboardFrames:
         """The small frames for ``filters``."""
         f = filters
-        start = pd.Timestamp(f.start) if f.start else None
-        end = pd.Timestamp(f.end) if f.end else None
-
-        acc = self._acc_by_shop.get(f.shop_id, self.account_daily.iloc[0:0]) if f.shop_id else self.account_daily
-        mask = pd.Series(True, index=acc.index)
-        if f.username:
-            mask &= acc["username"] == f.username
-        if f.role:
-            mask &= acc["role"] == f.role
-        if f.channel:
-            mask &= acc["channel"] == f.channel
-        if start is not None:
-            mask &= acc["day"] >= start
-        if end is not None:
-            mask &= acc["day"] <= end
-        account_daily = (
-            acc[mask]
-            .groupby(["day", "shop_id", "username", "role", "currency"], as_index=False)
-            .agg(gmv=("gmv", "sum"))
-        )
-
-        perf = self._perf_by_shop.get(f.shop_id, self.performance.iloc[0:0]) if f.shop_id else self.performance
-        pmask = perf["channel"] != "ALL"
-        if f.channel:
-            pmask &= perf["channel"] == f.channel
-        if start is not None:
-            pmask &= perf["date"] >= start
-        if end is not None:
-            pmask &= perf["date"] <= end
-        perf_view = perf[pmask]
-        channel_daily = perf_view.groupby(["date", "channel", "currency"], as_index=False, sort=True).agg(
-            gmv=("gmv", "sum")
-        )
-        fun = (
-            funnel(perf_view)
-            if not perf_view.empty
-            else pd.DataFrame(columns=["channel", "product_impressions", "product_page_views", "buyers"])
-        )
-
-        ch = self.changes
-        cmask = pd.Series(True, index=ch.index)
-        if f.shop_id:
-            cmask &= ch["shop_id"] == f.shop_id
-        if f.username:
-            cmask &= ch["username"] == f.username
-        if f.role:
-            cmask &= ch["role"] == f.role
-        day_of = ch["at"].dt.tz_convert("UTC").dt.tz_localize(None)
-        if start is not None:
-            cmask &= day_of >= start
-        if end is not None:
-            cmask &= day_of < end + pd.Timedelta(days=1)
-        changes = ch[cmask].reset_index(drop=True)
-        totals = perf[perf["channel"] == "ALL"]
-        daily = totals.rename(columns={"date": "day"})[["shop_id", "day", "currency", "gmv"]]
-        dis = (
-            disruption(daily, changes, window_days=self.window_days)
-            if not changes.empty and not daily.empty
-            else (disruption(daily.iloc[0:0], changes.iloc[0:0]))
-        )
-
-        kpis = self._kpis(f, start, end, account_daily)
+        reasons: dict[str, str] = {}
+        account_daily = self._account_daily(f)
+        if f.channel and self.has_orders and not self.order_channels_known:
+            reasons["gmv"] = reasons["kpis"] = CHANNEL_UNKNOWN
+        elif account_daily.empty:
+            reasons["gmv"] = (
+                "No orders in this view."
+                if self.has_orders
+                else "No orders loaded: upload a Seller Center order export to see GMV by linked account."
+            )
+            if self.has_orders and not self.data.links.empty:
+                reasons["gmv"] = "No orders credited to a linked account in this view."
+        channel_daily = self._channel_daily(f)
+        if channel_daily.empty:
+            reasons["channels"] = "No channel GMV in this view."
+        fun = self._funnel(f)
+        if fun.empty:
+            reasons["funnel"] = (
+                "No funnel data: impressions and page views come from TikTok's shop performance API."
+                if not self.has_funnel
+                else "No funnel data in this view."
+            )
+        changes = self._changes(f)
+        if f.shop_id is None:
+            dis = self._no_disruption
+            reasons["disruption"] = "Pick one shop to compare its GMV before and after each link change."
+        else:
+            dis = self._disruption(f, changes)
+            if dis.empty:
+                reasons["disruption"] = (
+                    "No link changes in this period." if changes.empty else "No GMV around these link changes."
+                )
+        kpis = self._kpis(f)
         return DashboardFrames(
             filters=f,
             account_daily=account_daily,
@@ -232,40 +441,178 @@ class DashboardModel:
             disruption=dis,
             funnel=fun,
             kpis=kpis,
+            reasons=reasons,
         )
 
-    def _kpis(
-        self, f: Filters, start: pd.Timestamp | None, end: pd.Timestamp | None, account_daily: pd.DataFrame
-    ) -> pd.DataFrame:
-        linked = account_daily.groupby("currency", as_index=False).agg(linked_gmv=("gmv", "sum"))
+    def _account_daily(self, f: Filters) -> pd.DataFrame:
         if not self.has_orders:
-            return linked.assign(
-                gmv=float("nan"), orders=pd.NA, units=pd.NA, buyers=pd.NA, aov=float("nan"), linked_share=float("nan")
+            return _empty_account_daily()
+        where, params = self._where(f)
+        if self._all_shops(f):
+            # thousands of accounts across shops make no chart: one line per role (pick a shop for accounts)
+            frame = self._sql(
+                f"""
+                SELECT CAST(day AS TIMESTAMP) AS day, CAST(NULL AS VARCHAR) AS shop_id,
+                       CAST(role AS VARCHAR) AS username, CAST(role AS VARCHAR) AS role,
+                       CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv
+                FROM agg_all WHERE {where} AND role IS NOT NULL GROUP BY ALL ORDER BY day, role
+                """,
+                params,
             )
-        where, params = ["TRUE"], []
+            frame["label"] = [f"all {r.title()} accounts" for r in frame["role"]]
+            return frame
+        # top accounts by GMV per currency in SQL; the rest become "other accounts" before leaving DuckDB
+        frame = self._sql(
+            f"""
+            WITH v AS (
+                SELECT CAST(shop_id AS VARCHAR) AS shop_id, CAST(account AS VARCHAR) AS username,
+                       CAST(role AS VARCHAR) AS role, CAST(currency AS VARCHAR) AS currency, day, sum(gmv) AS gmv
+                FROM agg WHERE {where} AND account IS NOT NULL GROUP BY ALL
+            ),
+            top AS (
+                SELECT shop_id, username, currency FROM v GROUP BY shop_id, username, currency
+                QUALIFY row_number() OVER (PARTITION BY currency ORDER BY sum(gmv) DESC, shop_id, username)
+                        <= {int(self.top_accounts)}
+            )
+            SELECT CAST(v.day AS TIMESTAMP) AS day,
+                   CASE WHEN t.username IS NULL THEN NULL ELSE v.shop_id END AS shop_id,
+                   CASE WHEN t.username IS NULL THEN 'other accounts' ELSE v.username END AS username,
+                   CASE WHEN t.username IS NULL THEN NULL ELSE v.role END AS role,
+                   v.currency, sum(v.gmv) AS gmv
+            FROM v LEFT JOIN top t USING (shop_id, username, currency)
+            GROUP BY ALL ORDER BY day, username
+            """,
+            params,
+        )
+        multi_shop = frame["shop_id"].dropna().nunique() > 1
+        frame["label"] = [
+            (f"@{u} · {self.shop_name(s)}" if multi_shop else f"@{u}") if isinstance(s, str) else str(u)
+            for u, s in zip(frame["username"], frame["shop_id"], strict=True)
+        ]
+        return frame
+
+    @staticmethod
+    def _all_shops(f: Filters) -> bool:
+        return f.shop_id is None and f.username is None
+
+    def _channel_daily(self, f: Filters) -> pd.DataFrame:
+        if not self.data.performance.empty:
+            where, params = self._where(f, accounts=False)
+            return self._sql(
+                f"""
+                SELECT CAST(day AS TIMESTAMP) AS date, channel, currency, sum(gmv) AS gmv
+                FROM perf WHERE {where} AND channel <> 'ALL' GROUP BY ALL ORDER BY date, channel, currency
+                """,
+                params,
+            )
+        if not self.has_orders:
+            return pd.DataFrame(columns=["date", "channel", "currency", "gmv"])
+        where, params = self._where(f)
+        return self._sql(
+            f"""
+            SELECT CAST(day AS TIMESTAMP) AS date, CAST(channel AS VARCHAR) AS channel,
+                   CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv
+            FROM {"agg_all" if self._all_shops(f) else "agg"}
+            WHERE {where} AND channel <> {_sql_str(_NOT_KNOWN)} GROUP BY ALL ORDER BY date, channel, currency
+            """,
+            params,
+        )
+
+    def _funnel(self, f: Filters) -> pd.DataFrame:
+        if not self.has_funnel:
+            return pd.DataFrame(columns=["channel", "product_impressions", "product_page_views", "buyers"])
+        where, params = self._where(f, accounts=False)
+        perf = self._sql(
+            f"""
+            SELECT channel, sum(product_impressions) AS product_impressions,
+                   sum(product_page_views) AS product_page_views, sum(buyers) AS buyers
+            FROM perf WHERE {where} AND channel <> 'ALL' GROUP BY ALL ORDER BY channel
+            """,
+            params,
+        )
+        return funnel(perf) if not perf.empty else perf
+
+    def _changes(self, f: Filters) -> pd.DataFrame:
+        ch = self.changes
+        if ch.empty:
+            return ch
+        mask = pd.Series(True, index=ch.index)
         if f.shop_id:
-            where.append("shop_id = ?")
-            params.append(f.shop_id)
-        if start is not None:
-            where.append("day >= ?")
-            params.append(start.to_pydatetime())
-        if end is not None:
-            where.append("day <= ?")
-            params.append(end.to_pydatetime())
-        if f.username and f.role != "marketing" and (f.username, "official") in set(self.accounts(f.shop_id)):
-            where.append("official_username = ?")
-            params.append(f.username)
-        sql = f"""
-            SELECT currency, sum(gmv) AS gmv, count(*) AS orders, CAST(sum(units) AS BIGINT) AS units,
-                   count(DISTINCT buyer) AS buyers
-            FROM orders WHERE {" AND ".join(where)} AND day IS NOT NULL GROUP BY currency ORDER BY currency
-        """
-        cursor = self._con.cursor()
-        try:
-            shop = to_pandas(cursor.sql(sql, params=params).to_arrow_table())
-        finally:
-            cursor.close()
-        out = shop.merge(linked, on="currency", how="outer")
+            mask &= ch["shop_id"] == f.shop_id
+        if f.username:
+            mask &= ch["username"].str.lower() == f.username.lower()
+        if f.role:
+            mask &= ch["role"] == f.role
+        day_of = ch["at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        if f.start is not None:
+            mask &= day_of >= pd.Timestamp(f.start)
+        if f.end is not None:
+            mask &= day_of < pd.Timestamp(f.end) + pd.Timedelta(days=1)
+        return ch[mask].reset_index(drop=True)
+
+    def _disruption(self, f: Filters, changes: pd.DataFrame) -> pd.DataFrame:
+        empty = self._no_disruption
+        if changes.empty:
+            return empty
+        cur = "AND CAST(currency AS VARCHAR) = ?" if f.currency else ""
+        params: list[Any] = [f.shop_id, *([f.currency] if f.currency else [])]
+        if self.has_orders:
+            daily = self._sql(
+                f"SELECT CAST(shop_id AS VARCHAR) AS shop_id, CAST(day AS TIMESTAMP) AS day, "
+                f"CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv FROM agg "
+                f"WHERE CAST(shop_id AS VARCHAR) = ? {cur} GROUP BY ALL",
+                params,
+            )
+        else:
+            daily = self._sql(
+                f"SELECT shop_id, CAST(day AS TIMESTAMP) AS day, currency, gmv FROM perf "
+                f"WHERE channel = 'ALL' AND shop_id = ? {cur}",
+                params,
+            )
+        if daily.empty:
+            return empty
+        return disruption(daily, changes, window_days=self.window_days)
+
+    def _kpis(self, f: Filters) -> pd.DataFrame:
+        cols = ["currency", "gmv", "orders", "units", "buyers", "buyers_exact", "aov", "linked_gmv", "linked_share"]
+        if not self.has_orders:
+            where, params = self._where(f, accounts=False)
+            perf = self._sql(
+                f"SELECT currency, sum(gmv) AS gmv FROM perf WHERE {where} AND channel = 'ALL' GROUP BY ALL "
+                "ORDER BY currency",
+                params,
+            )
+            return perf.assign(
+                orders=pd.NA,
+                units=pd.NA,
+                buyers=pd.NA,
+                buyers_exact=True,
+                aov=float("nan"),
+                linked_gmv=float("nan"),
+                linked_share=float("nan"),
+            )[cols]
+        where, params = self._where(f)
+        every = self._all_shops(f)
+        linked = "coalesce(sum(linked_gmv), 0)" if every else "coalesce(sum(gmv) FILTER (WHERE account IS NOT NULL), 0)"
+        k = self._sql(
+            f"""
+            SELECT CAST(currency AS VARCHAR) AS currency, sum(gmv) AS gmv, CAST(sum(orders) AS BIGINT) AS orders,
+                   CAST(sum(units) AS BIGINT) AS units, {linked} AS linked_gmv
+            FROM {"agg_all" if every else "agg"} WHERE {where} GROUP BY ALL ORDER BY currency
+            """,
+            params,
+        )
+        if k.empty:
+            return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}).astype({"currency": "str"})
+        exact = not every or self._buyer_scale == 1
+        buyers = self._sql(
+            f"SELECT CAST(currency AS VARCHAR) AS currency, "
+            f"CAST(count(DISTINCT buyer) * {1 if not every else self._buyer_scale} AS BIGINT) AS buyers "
+            f"FROM {'o_sample' if every else 'o'} WHERE {where} GROUP BY ALL",
+            params,
+        )
+        out = k.merge(buyers, on="currency", how="left")
+        out["buyers_exact"] = exact
         out["aov"] = out["gmv"] / out["orders"].astype("float64")
         out["linked_share"] = out["linked_gmv"] / out["gmv"]
-        return out
+        return out[cols]

@@ -1,5 +1,10 @@
 """The Analytics section of the seller dashboard: filters, KPI tiles, four charts, download.
 
+Charts are plain-dict plotly figures shown through the plotly mime type with
+:data:`linkkit.analytics.charts.PLOTLY_CONFIG` (no cloud, share or Chart Studio buttons; a minimal modebar).
+While data loads the page shows grey placeholders, never "no data"; an empty chart says why it is empty;
+shops appear by name; picking a shop limits accounts and link-change markers to that shop.
+
 The view holds widgets only; :class:`linkkit.analytics.dashboard.DashboardModel` does the work. Build it
 from data you have (:class:`AnalyticsView`), from the demo (:meth:`AnalyticsView.from_demo`), or from the
 registry and the Shop API (:meth:`AnalyticsView.from_sources`, which loads in a thread with progress).
@@ -25,9 +30,9 @@ from typing import Any, TypeVar
 
 import ipywidgets as widgets
 import pandas as pd
-import plotly.graph_objects as go
 
-from linkkit.analytics import demo
+from linkkit.analytics import charts, demo
+from linkkit.analytics.attribution import ATTRIBUTION_RULE
 from linkkit.analytics.dashboard import DashboardFrames, DashboardModel, Filters
 from linkkit.analytics.dataset import AnalyticsData, ShopSource, load_analytics_data
 from linkkit.analytics.metrics import GMV_DEFINITION
@@ -44,6 +49,20 @@ EMPTY_MESSAGE = (
     "<b>No sales data yet.</b> Link an Official or Marketing account in the steps above, then come back once "
     "the shop has orders: TikTok makes shop analytics available about a day later. You can also upload a "
     "Seller Center order export (Orders › Export) below, or open the demo to see what this page shows."
+)
+
+
+#: Shown while data loads (grey placeholders where the tiles and charts will be).
+LOADING_SKELETON = (
+    "<div class='lk-skeleton' aria-busy='true' aria-label='Loading sales data'>"
+    "<div style='color:#555;margin:4px 0'>Loading sales data…</div>"
+    + "".join(
+        "<div style='display:inline-block;width:140px;height:44px;margin:4px;border-radius:6px;background:#eee'></div>"
+        for _ in range(4)
+    )
+    + "<div style='display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px;margin-top:8px'>"
+    + "".join("<div style='height:220px;border-radius:6px;background:#f2f2f2'></div>" for _ in range(4))
+    + "</div></div>"
 )
 
 
@@ -78,28 +97,29 @@ class AnalyticsView:
             value=_ALL,
             options=[("All channels", _ALL), ("LIVE", "LIVE"), ("Video", "VIDEO"), ("Product card", "PRODUCT_CARD")],
         )
+        self._currency = widgets.Dropdown(description="Currency", options=[("All currencies", _ALL)], value=_ALL)
         self._start = widgets.DatePicker(description="From")
         self._end = widgets.DatePicker(description="To")
         self._tiles = widgets.HTML()
         self._charts = {name: widgets.Output() for name in ("gmv", "channels", "disruption", "funnel")}
-        self._figures: dict[str, go.Figure] = {}
+        self._figures: dict[str, charts.Figure] = {}
         self._format = widgets.ToggleButtons(options=["CSV", "Parquet"], value="CSV")
         self._download = widgets.Button(description="Prepare download")
         self._link = widgets.HTML()
         self._upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Upload export", icon="")
-        self._load = widgets.Button(
-            description="Load data", layout={"display": "" if loader else "none"}
-        )
-        self._empty = widgets.HTML(EMPTY_MESSAGE)
+        self._load = widgets.Button(description="Load data", layout={"display": "" if loader else "none"})
+        self._empty = widgets.HTML(LOADING_SKELETON if loader else EMPTY_MESSAGE)
         self._log = widgets.Output(layout={"max_height": "120px", "overflow": "auto"})
 
-        for control in (self._shop, self._account, self._role, self._channel, self._start, self._end):
+        for control in (self._shop, self._account, self._role, self._channel, self._currency, self._start, self._end):
             control.observe(self._on_filter_change, names="value")
         self._download.on_click(self._on_download)
         self._upload.observe(self._on_upload, names="value")
         self._load.on_click(self._on_load)
 
-        filters = widgets.HBox([self._shop, self._account, self._role, self._channel], layout={"flex_flow": "row wrap"})
+        filters = widgets.HBox(
+            [self._shop, self._account, self._role, self._channel, self._currency], layout={"flex_flow": "row wrap"}
+        )
         dates = widgets.HBox([self._start, self._end])
         grid = widgets.GridBox(
             list(self._charts.values()),
@@ -108,7 +128,9 @@ class AnalyticsView:
         self._content = widgets.VBox(
             [filters, dates, self._tiles, grid, widgets.HBox([self._format, self._download, self._link])]
         )
-        note = widgets.HTML(f"<small>{html.escape(GMV_DEFINITION)}</small>")
+        note = widgets.HTML(
+            f"<small>{html.escape(GMV_DEFINITION)} Attribution: {html.escape(ATTRIBUTION_RULE)}</small>"
+        )
         self.widget = widgets.VBox(
             [
                 widgets.HTML("<h3>Analytics</h3>"),
@@ -153,8 +175,9 @@ class AnalyticsView:
         return self._frames
 
     @property
-    def figures(self) -> dict[str, go.Figure]:
-        """The figures currently shown, keyed ``gmv``, ``channels``, ``disruption``, ``funnel``."""
+    def figures(self) -> dict[str, charts.Figure]:
+        """The figures currently shown (plain-dict plotly figures), keyed ``gmv``, ``channels``, ``disruption``,
+        ``funnel``."""
         return dict(self._figures)
 
     def filters(self) -> Filters:
@@ -168,6 +191,7 @@ class AnalyticsView:
             username=pick(self._account.value),
             role=pick(self._role.value),
             channel=pick(self._channel.value),
+            currency=pick(self._currency.value),
             start=self._start.value,
             end=self._end.value,
         )
@@ -175,6 +199,7 @@ class AnalyticsView:
     def set_data(self, data: AnalyticsData) -> None:
         """Show ``data`` (rebuilds the model, the filter options and the charts)."""
         self._model = None if data.is_empty else DashboardModel(data)
+        self._empty.value = LOADING_SKELETON if self._loading() else EMPTY_MESSAGE
         self._empty.layout.display = "" if self._model is None else "none"
         self._content.layout.display = "none" if self._model is None else ""
         if self._model is None:
@@ -184,6 +209,8 @@ class AnalyticsView:
         try:
             self._shop.options = [("All shops", _ALL), *[(label, value) for label, value in self._model.shops()]]
             self._shop.value = _ALL
+            self._currency.options = [("All currencies", _ALL), *[(c, c) for c in self._model.currencies()]]
+            self._currency.value = _ALL
             self._refresh_accounts()
             bounds = self._model.date_bounds()
             self._start.value, self._end.value = bounds if bounds else (None, None)
@@ -191,6 +218,10 @@ class AnalyticsView:
             self._busy = False
         self._status.value = f"<small>Source: {html.escape(data.source or 'data')}</small>"
         self.redraw()
+
+    def _loading(self) -> bool:
+        """A loader is set and has not finished yet (the page shows placeholders, not "no data")."""
+        return self._loader is not None and not getattr(self, "_loaded", False)
 
     def _refresh_accounts(self) -> None:
         assert self._model is not None
@@ -205,7 +236,7 @@ class AnalyticsView:
         if self._model is None:
             return
         self._frames = self._model.view(self.filters())
-        self._tiles.value = _tiles_html(self._frames.kpis)
+        self._tiles.value = _tiles_html(self._frames.kpis, self._frames.reasons.get("kpis"))
         self._figures = self._frames.figures()
         from IPython import get_ipython
 
@@ -326,8 +357,12 @@ class AnalyticsView:
                 self._error.value = "<div style='color:#b00020'>Loading failed; see the log.</div>"
                 log.exception("analytics load failed")
             else:
+                self._loaded = True
                 self.set_data(data)
             finally:
+                self._loaded = True
+                if self._model is None:
+                    self._empty.value = EMPTY_MESSAGE
                 self._load.disabled = False
                 self._progress.layout.visibility = "hidden"
 
@@ -341,27 +376,24 @@ class AnalyticsView:
         self._status.value = html.escape(message)
 
 
-def _plotly_output(figure: go.Figure) -> dict[str, Any]:
+def _plotly_output(figure: charts.Figure) -> dict[str, Any]:
     """A display_data output carrying the plotly mime bundle (rendered offline by Voila's labextension).
 
     Set as ``Output.outputs`` directly: data loads in a thread, where ``with output: display(fig)`` captures
     nothing (the Output context manager follows the kernel's main thread) and ``append_display_data`` formats a
     plotly figure to an empty bundle.
     """
-    import plotly.io as pio
-
-    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(figure.to_dict())
-    return {"output_type": "display_data", "data": bundle, "metadata": {}}
+    return {"output_type": "display_data", "data": charts.mime_bundle(figure), "metadata": {}}
 
 
 def _money(value: float, currency: str) -> str:
     return f"{html.escape(str(currency))} {value:,.2f}" if pd.notna(value) else "–"
 
 
-def _tiles_html(kpis: pd.DataFrame) -> str:
+def _tiles_html(kpis: pd.DataFrame, reason: str | None = None) -> str:
     """KPI tiles, one row per currency (money is never summed across currencies)."""
     if kpis.empty:
-        return "<i>No sales in this view.</i>"
+        return f"<i>{html.escape(reason or 'No sales in this view.')}</i>"
     tile = (
         "<div style='display:inline-block;min-width:140px;margin:4px;padding:8px;border:1px solid #ddd;"
         "border-radius:6px'><small>{label}</small><br><b>{value}</b></div>"
@@ -374,7 +406,12 @@ def _tiles_html(kpis: pd.DataFrame) -> str:
             tile.format(label="GMV", value=_money(k["gmv"], cur)),
             tile.format(label="Orders", value=f"{int(k['orders']):,}" if pd.notna(k["orders"]) else "–"),
             tile.format(label="Units", value=f"{int(k['units']):,}" if pd.notna(k["units"]) else "–"),
-            tile.format(label="Buyers", value=f"{int(k['buyers']):,}" if pd.notna(k["buyers"]) else "–"),
+            tile.format(
+                label="Buyers" if k.get("buyers_exact", True) else "Buyers (estimate)",
+                value=(f"{int(k['buyers']):,}" if k.get("buyers_exact", True) else f"≈ {int(k['buyers']):,}")
+                if pd.notna(k["buyers"])
+                else "–",
+            ),
             tile.format(label="AOV", value=_money(k["aov"], cur)),
             tile.format(label="Linked-account GMV", value=_money(k["linked_gmv"], cur)),
             tile.format(label="Share from linked accounts", value=share),

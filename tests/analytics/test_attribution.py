@@ -56,6 +56,8 @@ def test_orders_at_link_and_unlink_instants_and_in_gaps(links: pd.DataFrame) -> 
     )
     expected["link_id"] = pd.Series(["L1", "L1", None, None, "L2", None, None], dtype="str")
     expected["username"] = pd.Series(["ann", "ann", None, None, "bob", None, None], dtype="str")
+    expected["role"] = pd.Series(["official", "official", None, None, "official", None, None], dtype="str")
+    expected["credited_by"] = pd.Series(["precedence", "precedence", None, None, "precedence", None, None], dtype="str")
     expected["in_link"] = [True, True, False, False, True, False, False]
     assert_frame_equal(got, expected)
 
@@ -77,6 +79,7 @@ def test_daily_gmv_by_link_hand_computed_multi_currency(links: pd.DataFrame) -> 
         {
             "shop_id": pd.Series(["s1", "s1", "s1", "s2"], dtype="str"),
             "username": pd.Series(["ann", "ann", "bob", "zed"], dtype="str"),
+            "role": pd.Series(["official"] * 4, dtype="str"),
             "day": pd.Series(
                 pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-12", "2025-01-02"]), dtype="datetime64[us]"
             ),

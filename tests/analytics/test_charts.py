@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from linkkit.analytics import charts
 from linkkit.analytics.metrics import DISRUPTION_CAVEAT, GMV_DEFINITION
@@ -25,7 +26,7 @@ def test_gmv_by_account_traces_and_change_markers() -> None:
             "previous_username": ["ann"],
         }
     )
-    fig = charts.gmv_by_account_figure(daily, changes)
+    fig = go.Figure(charts.gmv_by_account_figure(daily, changes))
     names = [t.name for t in fig.data]
     assert names == ["&lt;img src=x onerror=alert(1)&gt; (USD)", "ann (USD)", "replace"]
     assert list(fig.data[1].y) == [10.0, 20.0]
@@ -44,7 +45,7 @@ def test_gmv_by_account_keeps_top_accounts_and_sums_the_rest_per_currency() -> N
             "gmv": [40.0, 30.0, 20.0, 10.0],
         }
     )
-    fig = charts.gmv_by_account_figure(daily, top=2)
+    fig = go.Figure(charts.gmv_by_account_figure(daily, top=2))
     assert sorted((t.name, float(sum(t.y))) for t in fig.data) == [
         ("a (USD)", 40.0),
         ("b (USD)", 30.0),
@@ -62,7 +63,7 @@ def test_channel_split_is_stacked_per_channel_and_currency() -> None:
             "gmv": [1.0, 2.0, 3.0],
         }
     )
-    fig = charts.channel_split_figure(daily)
+    fig = go.Figure(charts.channel_split_figure(daily))
     assert fig.layout.barmode == "stack"
     assert [(t.name, list(t.y)) for t in fig.data] == [("LIVE (USD)", [1.0, 3.0]), ("VIDEO (USD)", [2.0])]
 
@@ -80,13 +81,13 @@ def test_disruption_figure_shows_before_after_and_caveat() -> None:
             "change": [-20.0],
         }
     )
-    fig = charts.disruption_figure(dis)
+    fig = go.Figure(charts.disruption_figure(dis))
     assert [t.name for t in fig.data] == ["before", "after"]
     assert list(fig.data[0].y) == [100.0] and list(fig.data[1].y) == [80.0]
     assert list(fig.data[0].x) == ["2025-01-05 unlink mia (7d)"]
     assert fig.layout.annotations[0].text == DISRUPTION_CAVEAT
     many = pd.concat([dis.assign(change=float(i), username=f"u{i}") for i in range(30)], ignore_index=True)
-    assert len(charts.disruption_figure(many, top=5).data[0].x) == 5
+    assert len(charts.disruption_figure(many, top=5)["data"][0]["x"]) == 5
 
 
 def test_funnel_figure_per_channel() -> None:
@@ -98,5 +99,42 @@ def test_funnel_figure_per_channel() -> None:
             "buyers": [2, 1],
         }
     )
-    fig = charts.funnel_figure(fun)
+    fig = go.Figure(charts.funnel_figure(fun))
     assert [(t.name, list(t.x)) for t in fig.data] == [("LIVE", [100, 10, 2]), ("VIDEO", [50, 5, 1])]
+
+
+def test_plotly_config_has_no_cloud_or_share_buttons_and_a_minimal_modebar() -> None:
+    cfg = charts.PLOTLY_CONFIG
+    assert cfg["displaylogo"] is False
+    assert cfg["showLink"] is False and cfg["showSendToCloud"] is False and cfg["showEditInChartStudio"] is False
+    assert {"sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"} <= set(cfg["modeBarButtonsToRemove"])
+    bundle = charts.mime_bundle(charts.funnel_figure(pd.DataFrame(columns=["channel"])))
+    assert bundle["application/vnd.plotly.v1+json"]["config"] is cfg
+
+
+def test_empty_charts_say_why() -> None:
+    empty_changes = charts.disruption_figure(pd.DataFrame(columns=["at", "currency"]))
+    assert empty_changes["data"] == []
+    assert empty_changes["layout"]["annotations"][0]["text"] == "No link changes in this period."
+    custom = charts.gmv_by_account_figure(pd.DataFrame(columns=["day", "username", "currency", "gmv"]), reason="why")
+    assert custom["layout"]["meta"]["empty_reason"] == "why"
+    go.Figure(custom)  # a valid plotly figure
+
+
+def test_daily_charts_use_a_date_axis_and_titles_carry_the_definition() -> None:
+    daily = pd.DataFrame(
+        {
+            "day": pd.Series(pd.to_datetime(["2025-01-01", "2025-01-02"]), dtype="datetime64[us]"),
+            "username": ["ann", "ann"],
+            "currency": ["USD", "USD"],
+            "gmv": [1.0, 2.0],
+        }
+    )
+    fig = charts.gmv_by_account_figure(daily)
+    assert fig["data"][0]["x"] == ["2025-01-01", "2025-01-02"]
+    assert fig["layout"]["xaxis"]["type"] == "date"
+    assert "GMV by payment time" in fig["layout"]["title"]["text"] and "USD" in fig["layout"]["title"]["text"]
+    # legend above the plot area, caption below it: they cannot overlap
+    assert fig["layout"]["legend"]["yanchor"] == "bottom" and fig["layout"]["legend"]["y"] >= 1
+    caption = fig["layout"]["annotations"][0]
+    assert caption["y"] == 0 and caption["yshift"] < 0 and caption["yanchor"] == "top"

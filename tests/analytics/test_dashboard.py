@@ -37,18 +37,25 @@ def test_model_views_follow_filters(data: AnalyticsData) -> None:
         )
     )
     assert set(live.channel_daily["channel"]) == {"LIVE"}
-    assert set(live.account_daily["role"]) == {"official"}
-    assert live.account_daily["day"].min() >= pd.Timestamp("2025-02-01")
-    assert live.account_daily["day"].max() <= pd.Timestamp("2025-02-28")
-    # KPIs for the Official account count only orders inside its link intervals
-    ann = model.view(Filters(shop_id="shop-us-1", username="glowlab"))
-    bob = model.view(Filters(shop_id="shop-us-1", username="glowlab.official"))
-    orders = data.orders[(data.orders["shop_id"] == "shop-us-1") & (data.orders["line_no"] == 1)]
+    official = model.view(
+        Filters(shop_id="shop-us-1", role="official", start=dt.date(2025, 2, 1), end=dt.date(2025, 2, 28))
+    )
+    assert set(official.account_daily["role"]) == {"official"}
+    assert official.account_daily["day"].min() >= pd.Timestamp("2025-02-01")
+    assert official.account_daily["day"].max() <= pd.Timestamp("2025-02-28")
+    # each order counted once: the accounts' orders add up to the shop's orders
+    orders = data.orders[(data.orders["shop_id"] == "shop-us-1") & data.orders["paid_time"].notna()]
     gap = orders["paid_time"].between(
         pd.Timestamp("2025-02-15T14:00Z"), pd.Timestamp("2025-02-15T16:30Z"), inclusive="left"
     )
-    assert gap.sum() > 0  # sold while no Official account was linked
-    assert ann.kpis["orders"].iloc[0] + bob.kpis["orders"].iloc[0] + gap.sum() == us.kpis["orders"].iloc[0]
+    assert orders.loc[gap, "order_id"].nunique() > 0  # sold while no Official account was linked
+    per_account = sum(
+        int(model.view(Filters(shop_id="shop-us-1", username=u)).kpis["orders"].sum())
+        for u, _ in model.accounts("shop-us-1")
+    )
+    shop_orders = int(us.kpis["orders"].iloc[0])
+    assert shop_orders == orders["order_id"].nunique()
+    assert per_account == shop_orders  # nothing unattributed here: Marketing links cover the Official gap
     assert model.view(Filters(shop_id="nowhere")).is_empty
 
 
@@ -61,7 +68,10 @@ def test_view_renders_demo_and_reacts_to_filters(data: AnalyticsData) -> None:
     assert [v for _, v in view._account.options][1:] == ["glowlab", "glowlab.deals", "glowlab.live", "glowlab.official"]
     view._channel.value = "VIDEO"
     assert view.frames is not None and view.frames.filters.channel == "VIDEO"
-    assert {t.name.split(" (")[0] for t in view.figures["channels"].data} == {"VIDEO"}
+    assert {t["name"].split(" (")[0] for t in view.figures["channels"]["data"]} == {"VIDEO"}
+    # demo orders, like real exports, do not say their channel: the tiles say so instead of "no sales"
+    assert "do not say which channel" in view._tiles.value
+    view._channel.value = "__all__"
     assert "GMV" in view._tiles.value and "USD" in view._tiles.value
 
 
@@ -110,7 +120,7 @@ def test_usernames_are_escaped_in_html(data: AnalyticsData) -> None:
         )
     )
     assert "<b>src</b>" not in view._status.value and "&lt;b&gt;src&lt;/b&gt;" in view._status.value
-    names = [t.name for t in view.figures["gmv"].data]
+    names = [t["name"] for t in view.figures["gmv"]["data"]]
     assert not any("<script>" in (n or "") for n in names)
 
 
@@ -126,3 +136,87 @@ def test_loader_runs_in_a_thread_with_progress(data: AnalyticsData) -> None:
     view._on_load()
     view._thread.join(timeout=30)
     assert calls == ["loaded"] and view.model is not None and not view._load.disabled
+
+
+# -- the attribution rule, currencies, shops and empty states in the dashboard ---------------------------
+
+
+def overlap_data() -> AnalyticsData:
+    from .conftest import make_links
+    from .test_overlap_rule import overlap_example
+
+    orders, links = overlap_example()
+    lines = orders.assign(line_no=1, line_amount=orders["gmv"], order_amount=orders["gmv"], quantity=1,
+                          status="COMPLETED", created_time=orders["paid_time"], buyer=["b1", "b2", "b1"])
+    lines = lines.drop(columns="gmv")
+    second_shop = make_links(("L9", "s2", "other", "official", "2025-01-01T00:00:00", None))
+    return AnalyticsData(links=pd.concat([links, second_shop], ignore_index=True), orders=lines, source="test")
+
+
+def test_dashboard_counts_the_overlap_example_once() -> None:
+    model = DashboardModel(overlap_data())
+    view = model.view(Filters(shop_id="s1"))
+    assert view.kpis["gmv"].tolist() == [70.0] and view.kpis["linked_gmv"].tolist() == [70.0]
+    assert view.kpis["orders"].tolist() == [3] and view.kpis["buyers"].tolist() == [2]
+    assert view.account_daily.groupby("username")["gmv"].sum().to_dict() == {"off": 70.0}
+    marketing_first = DashboardModel(overlap_data(), precedence=("marketing", "official")).view(Filters(shop_id="s1"))
+    assert marketing_first.account_daily.groupby("username")["gmv"].sum().to_dict() == {"mkt": 20.0, "off": 50.0}
+    assert marketing_first.kpis["gmv"].tolist() == [70.0]
+
+
+def test_dashboard_reads_orders_straight_from_parquet(tmp_path) -> None:
+    from .test_overlap_rule import overlap_example
+
+    orders, _ = overlap_example()
+    orders.to_parquet(tmp_path / "orders.parquet")
+    model = DashboardModel(overlap_data(), orders=tmp_path / "orders.parquet")
+    assert model.view(Filters()).kpis["gmv"].tolist() == [70.0]
+
+
+def test_currency_filter_never_mixes_money(data: AnalyticsData) -> None:
+    model = DashboardModel(data)
+    assert model.currencies() == ["GBP", "IDR", "USD"]
+    gbp = model.view(Filters(currency="GBP"))
+    assert gbp.kpis["currency"].tolist() == ["GBP"]
+    assert set(gbp.account_daily["currency"]) == {"GBP"} and set(gbp.channel_daily["currency"]) == {"GBP"}
+    every = model.view(Filters())
+    assert every.kpis.set_index("currency").loc["GBP", "gmv"] == pytest.approx(gbp.kpis["gmv"].iloc[0])
+
+
+def test_one_shop_shows_only_its_accounts_and_markers_by_name(data: AnalyticsData) -> None:
+    model = DashboardModel(data)
+    assert [name for name, _ in model.shops()] == ["Glow Lab UK", "Glow Lab US", "Toko Cantik"]
+    gb = model.view(Filters(shop_id="shop-gb-1"))
+    assert set(gb.account_daily["shop_id"].dropna()) == {"shop-gb-1"}
+    assert set(gb.changes["shop_id"]) <= {"shop-gb-1"}
+    assert {u for u, _ in model.accounts("shop-gb-1")} == {"glowlab.uk", "glowlab.uk.offers"}
+    names = {t["name"] for t in gb.figures()["gmv"]["data"]}
+    assert not any("glowlab.deals" in n or "tokocantik" in n for n in names)
+
+
+def test_empty_charts_say_why(data: AnalyticsData) -> None:
+    model = DashboardModel(data)
+    every = model.view(Filters())
+    assert every.figures()["disruption"]["layout"]["meta"]["empty_reason"].startswith("Pick one shop")
+    quiet = model.view(Filters(shop_id="shop-id-1", start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 10)))
+    assert quiet.changes.empty
+    assert quiet.figures()["disruption"]["layout"]["meta"]["empty_reason"] == "No link changes in this period."
+
+
+def test_loading_shows_placeholders_not_no_data(data: AnalyticsData) -> None:
+    import threading
+
+    from linkkit.ui.analytics_view import LOADING_SKELETON
+
+    release = threading.Event()
+
+    def loader(progress):
+        release.wait(timeout=30)
+        return AnalyticsData.empty()
+
+    view = AnalyticsView(loader=loader)
+    view.load()
+    assert view._empty.value == LOADING_SKELETON and "No sales data" not in view._empty.value
+    release.set()
+    view.wait(timeout=30)
+    assert view._empty.value == EMPTY_MESSAGE  # loaded, and really empty

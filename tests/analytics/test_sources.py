@@ -16,6 +16,7 @@ from linkkit.analytics.demo import sample_export
 from linkkit.analytics.sources import (
     content_frame,
     events_from_registry,
+    export_io,
     links_from_registry,
     load_api_orders,
     load_shop_content,
@@ -158,12 +159,12 @@ def test_shipped_samples_and_progress() -> None:
 
 
 def test_large_file_reads_in_chunks(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setattr(sources, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(export_io, "_CHUNK_ROWS", 7)
     path = tmp_path / "big.csv"
     path.write_bytes(sample_export("US", orders=30))
     chunks: list[int] = []
     got = read_seller_center_orders(path, progress=lambda d, t, m: chunks.append(d))
-    monkeypatch.setattr(sources, "_CHUNK_ROWS", 100_000)
+    monkeypatch.setattr(export_io, "_CHUNK_ROWS", 100_000)
     assert_frame_equal(got, read_seller_center_orders(path))
     assert len(chunks) > 5
 
@@ -235,7 +236,7 @@ def test_wrong_encoding_empty_file_and_not_an_export() -> None:
 
 
 def test_nothing_is_half_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(export_io, "_CHUNK_ROWS", 2)
     good = "576000000000000001,Completed,1,1,1,01/02/2025 10:00:00 AM,01/02/2025 10:00:00 AM,a,United States\n"
     text = HEADER + "\n" + good * 5 + good.replace("1,1,1,", "1,oops,1,")
     err = error_of(text)
