@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="linkkit-tti-"))
     notebooks = work / "notebooks"
     notebooks.mkdir()
-    shutil.copy(ROOT / "notebooks" / "01_link_accounts.ipynb", notebooks)
+    shutil.copy(ROOT / "linkkit" / "notebooks" / "01_link_accounts.ipynb", notebooks)
     shutil.copy(ROOT / "benchmarks" / "dashboard_tti" / "baseline_one_button.ipynb", notebooks)
     env = {
         "LINKKIT_DATABASE_URL": f"sqlite:///{work / 'registry.sqlite3'}",

@@ -27,20 +27,43 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def test_environment_yml_lists_the_runtime_dependencies() -> None:
+def test_environment_yml_lists_the_runtime_dependencies_with_their_ranges_and_installs_linkkit() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(dep) for dep in project["dependencies"]}
+    wanted = {_name(dep): dep[len(_name(dep)):].replace(" ", "") for dep in project["dependencies"]}
     conda_names = {"python-duckdb": "duckdb"}
-    have = set()
-    in_dependencies = False
+    have: dict[str, str] = {}
+    pip_lines: list[str] = []
+    section = ""
     for line in (ROOT / "environment.yml").read_text().splitlines():
         if not line.startswith(" "):
-            in_dependencies = line.startswith("dependencies:")
+            section = line.split(":")[0]
             continue
-        match = re.match(r"\s+- ([A-Za-z0-9_.-]+)", line)
-        if in_dependencies and match and match.group(1) not in ("python", "pip"):
-            have.add(conda_names.get(match.group(1), match.group(1)).lower())
+        if section != "dependencies":
+            continue
+        if line.startswith("      - "):  # the pip: list
+            pip_lines.append(line.strip()[2:])
+            continue
+        match = re.match(r"  - ([A-Za-z0-9_.-]+)(.*)$", line)
+        if match and match.group(1) not in ("python", "pip"):
+            have[conda_names.get(match.group(1), match.group(1)).lower()] = match.group(2).replace(" ", "")
     assert have == wanted
+    assert pip_lines == ["-e ."]
+
+
+def test_lockfiles_pin_every_runtime_dependency_with_hashes() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for lock in ("runtime.txt", "test.txt"):
+        text = (ROOT / "requirements" / lock).read_text()
+        pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+        missing = {_name(dep) for dep in project["dependencies"]} - pinned
+        assert not missing, f"{lock} lacks {missing}: run `make lock`"
+        blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
+        assert all("--hash=sha256:" in block for block in blocks if "==" in block), f"{lock}: a pin has no hash"
+
+
+def test_license_is_an_spdx_expression() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
 
 
 def test_readme_shows_the_two_commands() -> None:

@@ -14,8 +14,8 @@ import pytest
 from tests.ui.conftest import connect_shop, link_account, world_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = ["notebooks/01_link_accounts.ipynb", "notebooks/02_linked_accounts.ipynb"]
-ANALYST_NOTEBOOK = "notebooks/03_explore_link_and_sales_data.ipynb"
+NOTEBOOKS = ["linkkit/notebooks/01_link_accounts.ipynb", "linkkit/notebooks/02_linked_accounts.ipynb"]
+ANALYST_NOTEBOOK = "linkkit/notebooks/03_explore_link_and_sales_data.ipynb"
 
 
 def code_cells(name: str) -> int:
