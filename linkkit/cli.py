@@ -109,7 +109,7 @@ class Stack:
 
     def voila_command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "voila", str(self.notebooks), "--no-browser", f"--port={self.voila_port}",
+            sys.executable, "-m", "linkkit.web", str(self.notebooks), "--no-browser", f"--port={self.voila_port}",
             "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
             "--ServerApp.disable_check_xsrf=False",
         ]
