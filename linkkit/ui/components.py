@@ -54,9 +54,32 @@ def css() -> str:
     return path.read_text(encoding="utf-8")
 
 
+#: Rules for keyboard, contrast and small screens (WCAG 2.1 AA), layered over the template's stylesheet.
+ACCESS_CSS = """
+.lk-app .lm-TabBar-tab, .lk-app .lm-TabBar-tabLabel { color: #3d3d3d; }
+.lk-app .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel { color: #1f2328; }
+.lk-app .lk-card-title h2:focus { outline: 2px solid #0969da; outline-offset: 2px; }
+.lk-app .lk-card-title h2:focus:not(:focus-visible) { outline: none; }
+@media (max-width: 520px) {
+  .lk-app .widget-hbox, .lk-app .jupyter-widget-hbox { flex-wrap: wrap; }
+  .lk-app .widget-checkbox, .lk-app .jupyter-widget-checkbox { width: 100% !important; height: auto; }
+  .lk-app .widget-checkbox label, .lk-app .jupyter-widget-checkbox label { white-space: normal; height: auto;
+    line-height: 1.4; }
+  .lk-app .widget-label-basic, .lk-app .widget-inline-hbox .widget-label { white-space: normal; }
+  .lk-app .widget-text, .lk-app .jupyter-widget-text { flex-wrap: wrap; width: 100% !important; }
+  .lk-app table.lk-history, .lk-app table.lk-history thead, .lk-app table.lk-history tbody,
+  .lk-app table.lk-history tr, .lk-app table.lk-history td { display: block; width: 100%; }
+  .lk-app table.lk-history thead { position: absolute; left: -9999px; }
+  .lk-app table.lk-history tr { border-bottom: 1px solid #d0d7de; padding: 6px 0; }
+  .lk-app table.lk-history td { border: none; padding: 2px 0; }
+  .lk-app table.lk-history td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+"""
+
+
 def style_widget() -> W.HTML:
-    """An invisible widget carrying the stylesheet, for JupyterLab (Voila links it from the template too)."""
-    widget = W.HTML(f"<style>{css()}</style>")
+    """An invisible widget carrying the stylesheets, for JupyterLab (Voila links the template's too)."""
+    widget = W.HTML(f"<style>{css()}{ACCESS_CSS}</style>")
     widget.layout.display = "none"
     return widget
 

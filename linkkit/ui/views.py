@@ -185,9 +185,9 @@ class ConnectBody(_StepBody):
                 "<p>Start by letting linkkit read your shops: you sign in to Seller Center in a new tab and "
                 "press Authorize. This page notices by itself when you are done.</p>"
             )
-        start = wiz.shop_auth
-        self._authorize.href = start.url if start is not None else ""
-        self._authorize.disabled = start is None
+        href = wiz.authorize_href("shop")
+        self._authorize.href = href
+        self._authorize.disabled = not href
         self._authorize.label = "Authorize another shop" if shops else "Authorize linkkit in Seller Center"
         self._sync.disabled = bool(wiz.busy)
 
@@ -206,6 +206,7 @@ class ConnectBody(_StepBody):
         self.wizard.sync_shops()
 
     def _on_authorize_clicked(self, _change: Any) -> None:
+        self.wizard.went_to_tiktok("shop")
         self._waiting.layout.display = ""
         self._waiting.value = (
             '<p class="lk-panel lk-panel-info"><span class="lk-spinner" aria-hidden="true"></span>'
@@ -441,10 +442,10 @@ class AuthorizeBody(_StepBody):
                 f"<ul>{items}</ul></div>"
             )
         self._expected.value = wiz.expected_username
-        start = wiz.auth
-        self._authorize.href = start.url if start is not None else ""
-        self._authorize.disabled = start is None or bool(wiz.busy)
-        self._authorize.label = "Authorize with TikTok" if start is not None else "Preparing…"
+        href = wiz.authorize_href("login")
+        self._authorize.href = href
+        self._authorize.disabled = not href or bool(wiz.busy)
+        self._authorize.label = "Authorize with TikTok" if href else "Preparing…"
         if wiz.waiting_since:
             minutes, seconds = divmod(int(wiz.elapsed), 60)
             self._waiting.value = (
@@ -457,7 +458,7 @@ class AuthorizeBody(_StepBody):
         elif wiz.timed_out:
             self._waiting.value = (
                 '<div class="lk-panel lk-panel-warn" role="status">This authorization expired before TikTok '
-                "sent you back. Start over to get a fresh one.</div>"
+                "sent you back. Press Authorize with TikTok again: it starts a fresh one.</div>"
             )
             self._restart.layout.display = ""
         else:
@@ -473,7 +474,7 @@ class AuthorizeBody(_StepBody):
             self.wizard.mint_authorization()
 
     def _on_clicked(self, _change: Any) -> None:
-        self.wizard.went_to_tiktok()
+        self.wizard.went_to_tiktok("login")
 
     @on_error
     def on_restart(self, _button: Any) -> None:

@@ -142,7 +142,7 @@ def test_marketing_refused_before_consent_when_four_exist(new_service: Callable[
     service = new_service()
     connect_shop(service)
     for name in ("maple.deals", "maple.studio", "maple.live", "maple.unbox"):
-        link_account(service, MAPLE, Role.MARKETING, name, bind=False)
+        link_account(service, MAPLE, Role.MARKETING, name)
     view = open_wizard(new_service)
     radio = next(w for w in _all(view) if isinstance(w, W.RadioButtons))
     radio.value = MAPLE
