@@ -26,6 +26,7 @@ from linkkit.ui.errors import Problem, Reporter, on_error
 
 __all__ = [
     "AuthorizeLink",
+    "FocusMover",
     "LogView",
     "PageUrl",
     "ProblemView",
@@ -247,6 +248,46 @@ export default { render };
 """
 
 
+_FOCUS_ESM = """
+function render({ model, el }) {
+  const move = () => {
+    const selector = model.get("target");
+    if (!selector || !model.get("nonce")) { return; }
+    // the new step's card is drawn by the same message burst: wait a frame or two for it
+    let tries = 0;
+    const attempt = () => {
+      const node = document.querySelector(selector);
+      if (node) { node.focus({ preventScroll: false }); return; }
+      if (++tries < 20) { requestAnimationFrame(attempt); }
+    };
+    requestAnimationFrame(attempt);
+  };
+  model.on("change:nonce", move);
+}
+export default { render };
+"""
+
+
+class FocusMover(anywidget.AnyWidget):
+    """Moves keyboard focus to ``target`` (a CSS selector) each time :meth:`focus` is called.
+
+    The wizard calls it on every step change so focus lands on the new step's heading instead of the page body.
+    """
+
+    _esm = _FOCUS_ESM
+    target = traitlets.Unicode("").tag(sync=True)
+    nonce = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.layout.display = "none"
+
+    def focus(self, selector: str) -> None:
+        """Move focus to the element ``selector`` names."""
+        self.target = selector
+        self.nonce += 1
+
+
 class PageUrl(anywidget.AnyWidget):
     """Removes ``?code=…&state=…`` from the address bar once a callback was consumed (so a reload is clean)."""
 
@@ -312,7 +353,7 @@ class ProblemView(W.VBox):
         self._retry.layout.display = "" if (problem.retryable and self.reporter.retry_action) else "none"
         self.layout.display = ""
 
-    @on_error
+    @on_error("Try again")
     def _on_retry(self, _button: W.Button) -> None:
         """Try again."""
         action = self.reporter.retry_action

@@ -266,14 +266,14 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ start, callback
 
-    @on_error
+    @on_error("Reading the connected shops")
     def prepare(self) -> None:
         """Reading the connected shops."""
         # Safe before anyone opens the page (Voila's preheated kernels run this ahead of the request): it mints
         # nothing, so an idle page holds no authorization that could expire.
         self.shops = list(self.service.connected_shops())
 
-    @on_error
+    @on_error("Opening the wizard")
     def start(self, query: str | None = None) -> None:
         """Opening the wizard."""
         # Finish a callback if this page load is one; else refresh the shops and wait for a shop authorization.
@@ -297,7 +297,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                     else f"Continue with a {params['role'].capitalize()} account below."
                 )
 
-    @on_error
+    @on_error("Finishing the authorization TikTok sent you back from")
     def handle_callback(self, query: str) -> None:
         """Finishing the authorization TikTok sent you back from."""
         callback_url = f"{self.settings.redirect_uri}?{query.lstrip('?')}"
@@ -358,7 +358,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 1: connect Seller Center
 
-    @on_error
+    @on_error("Preparing the Seller Center authorization")
     def mint_shop_authorization(self) -> None:
         """Preparing the Seller Center authorization."""
         if self.server_routes:  # the server mints when Authorize is pressed
@@ -372,7 +372,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.shop_auth = start
         self._watch("shop authorization", lambda: self._tick_pending(start.pending_id, self._on_shop_authorized))
 
-    @on_error
+    @on_error("Refreshing the shop list")
     def sync_shops(self) -> None:
         """Refreshing the shop list."""
 
@@ -387,7 +387,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         if self.step == Step.CONNECT:
             self.notice = "Seller Center authorization finished in the other tab. Pick the shop to continue."
 
-    @on_error
+    @on_error("Opening the shop")
     def select_shop(self, shop_id: str) -> None:
         """Opening the shop."""
 
@@ -415,7 +415,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         replacing = role == Role.OFFICIAL.value and self.overview.official is not None
         return list(self.overview.can_add(Role(role), replace=replacing))
 
-    @on_error
+    @on_error("Choosing the link type")
     def choose(self, role: str, *, replace_confirmed: bool = False) -> None:
         """Choosing the link type."""
         role_enum = Role(role)
@@ -441,7 +441,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 3: permissions & authorize
 
-    @on_error
+    @on_error("Preparing the TikTok authorization")
     def mint_authorization(self) -> None:
         """Preparing the TikTok authorization."""
         if self.shop is None or not self.role:
@@ -561,13 +561,13 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     def _find_link(self, link_id: int) -> Link:
         return self.service.link(link_id)
 
-    @on_error
+    @on_error("Starting a new authorization")
     def start_over_authorization(self) -> None:
         """Starting a new authorization."""
         self.reporter.clear()
         self.mint_authorization()
 
-    @on_error
+    @on_error("Reading the address you pasted")
     def paste_callback(self, url: str) -> None:
         """Reading the address you pasted."""
         url = url.strip()
@@ -609,7 +609,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             raise LinkError("Seller Center cannot be driven from here in live mode.", reason="link_not_found")
         return actions
 
-    @on_error
+    @on_error("Sending the invitation from the emulated Seller Center")
     def send_invitation(self) -> None:
         """Sending the invitation from the emulated Seller Center."""
 
@@ -620,7 +620,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Sending the invitation from Seller Center…", work)
 
-    @on_error
+    @on_error("Accepting the invitation as the TikTok user")
     def accept_invitation(self) -> None:
         """Accepting the invitation as the TikTok user."""
 
@@ -631,7 +631,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Accepting the invitation in the TikTok app…", work)
 
-    @on_error
+    @on_error("Recording that Seller Center shows the link")
     def confirm_and_verify(self) -> None:
         """Recording that Seller Center shows the link."""
 
@@ -644,7 +644,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 5: verify
 
-    @on_error
+    @on_error("Checking the link")
     def verify(self) -> None:
         """Checking the link."""
 
@@ -663,7 +663,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         if link.status is not LinkStatus.CONNECTED:
             self._set_state(Step.VERIFY, StepState.FAILED)
 
-    @on_error
+    @on_error("Authorizing the same account again")
     def repair(self) -> None:
         """Authorizing the same account again."""
         self.repair_link_id = self.link.id
@@ -689,7 +689,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             Step.VERIFY: self.verified is not None,
         }[Step(nxt)]
 
-    @on_error
+    @on_error("Going back")
     def back(self) -> None:
         """Going back."""
         if not self.can_go_back():
@@ -708,7 +708,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                 self.repair_link_id = self.link.id
             self.mint_authorization()
 
-    @on_error
+    @on_error("Going forward")
     def next(self) -> None:
         """Going forward."""
         if not self.can_go_next():
@@ -725,7 +725,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                 if self.verified.status is not LinkStatus.CONNECTED:
                     self._set_state(Step.VERIFY, StepState.FAILED)
 
-    @on_error
+    @on_error("Starting over")
     def start_over(self, *, keep_shop: bool = False) -> None:
         """Starting over."""
         self._generation += 1
