@@ -26,7 +26,6 @@ from linkkit.ui.components import (
     AuthorizeLink,
     LogView,
     ProblemView,
-    badge,
     bullet_list,
     button,
     esc,
@@ -35,6 +34,7 @@ from linkkit.ui.components import (
     html_block,
     problem_html,
     relative_time,
+    render,
     set_html,
     status_badge,
     style_widget,
@@ -549,19 +549,17 @@ class AccountsView(W.VBox):
             return "<p class='lk-muted'>No events match.</p>"
         rows = []
         for e in events:
-            kind = EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize())
-            tone = "bad" if e.kind in ("check_failed", "authorization_failed") else (
-                "ok" if e.kind in ("verified", "linked") else "muted")
-            who = f"@{e.username}" if e.username else ""
-            rows.append(
-                f"<tr><td title='{esc(format_time(e.at))}'>{esc(format_time(e.at))}</td><td>{badge(kind, tone)}</td>"
-                f"<td>{esc(who)}</td><td>{esc(e.role.capitalize() if e.role else '')}</td>"
-                f"<td>{esc(e.detail)}</td><td>{esc(e.actor)}</td></tr>"
-            )
-        return (
-            "<table class='lk-events'><thead><tr><th>When</th><th>What</th><th>Account</th><th>Role</th>"
-            f"<th>Detail</th><th>By</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
+            rows.append({
+                "when": format_time(e.at),
+                "kind": EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize()),
+                "tone": "bad" if e.kind in ("check_failed", "authorization_failed") else (
+                    "ok" if e.kind in ("verified", "linked") else "muted"),
+                "who": f"@{e.username}" if e.username else "",
+                "role": e.role.capitalize() if e.role else "",
+                "detail": e.detail,
+                "actor": e.actor,
+            })
+        return render("history.html", events=rows)
 
     @staticmethod
     def _symptom_options() -> list[tuple[str, str]]:

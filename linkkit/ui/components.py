@@ -37,10 +37,24 @@ __all__ = [
     "expiry_text",
     "html_block",
     "relative_time",
+    "render",
     "set_html",
     "status_badge",
     "style_widget",
 ]
+
+
+@cache
+def _templates() -> Any:
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("linkkit.ui", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def render(name: str, **context: object) -> str:
+    """Render one of ``linkkit/ui/templates`` (Jinja2, autoescaped: TikTok's text cannot inject markup)."""
+    return str(_templates().get_template(name).render(**context))
 
 
 def esc(value: object) -> str:
