@@ -53,14 +53,13 @@ def is_callback_query(query: str) -> bool:
 
 @dataclass
 class WebContext:
-    """What the handlers share: settings, one service per worker thread, the relay and the templates."""
+    """What the handlers share: settings, a service factory, the relay, a worker pool and the templates."""
 
     settings_factory: Callable[[], Settings]
     service_factory: Callable[[Settings], LinkService] | None = None
     relay: AttemptRelay | None = None
     workers: int = 4
     _settings: Settings | None = field(default=None, init=False)
-    _local: threading.local = field(default_factory=threading.local, init=False)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     templates: jinja2.Environment = field(
@@ -77,17 +76,12 @@ class WebContext:
             return self._settings
 
     def service(self) -> LinkService:
-        """This worker thread's service (LinkService is cheap to share per thread, not across them)."""
-        service = getattr(self._local, "service", None)
-        if service is None:
-            if self.service_factory is not None:
-                service = self.service_factory(self.settings)
-            else:
-                from linkkit.linking import LinkService
+        """A service for one request (fresh, so it reads the current clock; kernels live long, requests don't)."""
+        if self.service_factory is not None:
+            return self.service_factory(self.settings)
+        from linkkit.linking import LinkService
 
-                service = LinkService.from_settings(self.settings)
-            self._local.service = service
-        return service
+        return LinkService.from_settings(self.settings)
 
     def get_relay(self) -> AttemptRelay:
         if self.relay is None:

@@ -125,6 +125,8 @@ def test_an_idle_page_still_authorizes(context: Any, journey: Dashboard) -> None
     choose(page, "Marketing")
     page.get_by_role("button", name="Authorize with TikTok").wait_for()
     journey.service().sandbox.advance_clock(11 * 60)  # the seller left the page open for 11 minutes
+    for _ in range(2):  # other visitors take the preheated kernels, so the pool restarts on the new time
+        open_wizard(context, journey).close()
     popup = press_authorize(page)
     consent(popup, "maple.studio")
     popup.get_by_text("TikTok authorized @maple.studio").wait_for()
