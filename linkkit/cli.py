@@ -206,7 +206,7 @@ class Stack:
 
     def voila_command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "voila", str(self.notebooks), "--no-browser", f"--port={self.voila_port}",
+            sys.executable, "-m", "linkkit.web", str(self.notebooks), "--no-browser", f"--port={self.voila_port}",
             f"--Voila.ip={self.ip}", f"--Voila.base_url={self.base_url}", "--show_tracebacks=False",
             "--ServerApp.disable_check_xsrf=False",
             f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_timeout}",

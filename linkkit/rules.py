@@ -205,9 +205,12 @@ def check_candidate(
 
 
 def check_unlink(link: Link, now: datetime) -> list[Violation]:
-    """Whether ``link`` may be unlinked at ``now`` (only 24 h after it was linked)."""
-    since = link.linked_at or link.created_at
-    if now - since < UNLINK_AFTER:
+    """Whether ``link`` may be unlinked at ``now`` (only 24 h after Seller Center bound it).
+
+    A link Seller Center never bound (authorized in linkkit only) is not linked there, so the rule does not apply.
+    """
+    since = link.linked_at
+    if since is not None and now - since < UNLINK_AFTER:
         left = UNLINK_AFTER - (now - since)
         hours = max(1, round(left.total_seconds() / 3600))
         return [_violation("unlink_after_24h", f"This account was linked less than 24 hours ago. You can unlink "

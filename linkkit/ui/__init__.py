@@ -19,7 +19,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkkit.linking import LinkService
+    from linkkit.web.relay import AttemptRelay
 
 __all__ = ["accounts_app", "onboarding_app", "page_query"]
 
@@ -42,7 +46,7 @@ def page_query() -> str:
     return get_query_string() or ""
 
 
-def _service(service: Any | None) -> Any:
+def _service(service: LinkService | None) -> LinkService:
     from linkkit import redact
 
     redact.install()  # the dashboard page is an entry point: its kernel's logs are redacted from here on
@@ -70,13 +74,16 @@ def _failure_view(exc: BaseException, title: str) -> Any:
     return box
 
 
-def onboarding_app(service: Any | None = None, *, query: str | None = None, poll_interval: float = 1.0) -> Any:
+def onboarding_app(service: LinkService | None = None, *, query: str | None = None, poll_interval: float = 1.0,
+                   web_base: str | None = None, relay: AttemptRelay | None = None) -> Any:
     """Build the linking wizard (``notebooks/01_link_accounts.ipynb``).
 
     Args:
         service: A :class:`~linkkit.linking.LinkService`; built from ``Settings.load()`` when ``None``.
         query: This page's query string; read from Voila in a background thread when ``None``.
         poll_interval: Seconds between checks while waiting for another tab.
+        web_base: Base URL of the server's ``/linkkit/`` routes; read from ``LINKKIT_WEB_BASE`` when ``None``.
+        relay: Where the server reports presses and outcomes (linkkit's data directory by default).
 
     Returns:
         The widget to display. Its ``.wizard`` is the state model.
@@ -86,7 +93,7 @@ def onboarding_app(service: Any | None = None, *, query: str | None = None, poll
 
     try:
         svc = _service(service)
-        wizard = Wizard(svc, poll_interval=poll_interval)
+        wizard = Wizard(svc, poll_interval=poll_interval, web_base=web_base, relay=relay)
         wizard.prepare()
         view = WizardView(wizard)
     except Exception as exc:  # never a traceback on the page
@@ -105,7 +112,7 @@ def onboarding_app(service: Any | None = None, *, query: str | None = None, poll
     return view
 
 
-def accounts_app(service: Any | None = None, *, analytics: bool = True) -> Any:
+def accounts_app(service: LinkService | None = None, *, analytics: bool = True) -> Any:
     """Build the linked-accounts page (``notebooks/02_linked_accounts.ipynb``).
 
     Args:

@@ -26,7 +26,6 @@ from linkkit.ui.components import (
     AuthorizeLink,
     LogView,
     ProblemView,
-    badge,
     bullet_list,
     button,
     esc,
@@ -35,6 +34,7 @@ from linkkit.ui.components import (
     html_block,
     problem_html,
     relative_time,
+    render,
     set_html,
     status_badge,
     style_widget,
@@ -118,7 +118,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ reading
 
-    @on_error
+    @on_error("Reading your shops")
     def load(self) -> None:
         """Reading your shops."""
         self.shops = list(self.service.connected_shops())
@@ -126,7 +126,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
             self.shop_id = self.shops[0].id
         self.refresh()
 
-    @on_error
+    @on_error("Reading the links")
     def refresh(self) -> None:
         """Reading the links."""
         if not self.shop_id:
@@ -136,7 +136,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         self.links = list(self.service.links(self.shop_id, include_unlinked=self.include_unlinked))
         self.refresh_events()
 
-    @on_error
+    @on_error("Reading the history")
     def refresh_events(self) -> None:
         """Reading the history."""
         if not self.shop_id:
@@ -149,7 +149,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
             events = [e for e in events if text in f"{e.username} {e.detail} {e.kind} {e.actor}".lower()]
         self.events = events
 
-    @on_error
+    @on_error("Opening the shop")
     def select_shop(self, shop_id: str) -> None:
         """Opening the shop."""
         self.shop_id = shop_id
@@ -158,7 +158,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ actions
 
-    @on_error
+    @on_error("Checking the link")
     def verify(self, link_id: int) -> None:
         """Checking the link."""
 
@@ -185,7 +185,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         retry = (lambda: self.verify(link.id)) if entry.retryable else None
         self.reporter.report(exc, context="Checking the link", retry=retry)
 
-    @on_error
+    @on_error("Checking every link")
     def verify_all(self) -> None:
         """Checking every link."""
 
@@ -209,13 +209,13 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Checking every link…", work)
 
-    @on_error
+    @on_error("Preparing to unlink")
     def ask_unlink(self, link_id: int) -> None:
         """Preparing to unlink."""
         self.reporter.clear()
         self.confirm_unlink = link_id
 
-    @on_error
+    @on_error("Unlinking the account")
     def unlink(self, link_id: int) -> None:
         """Unlinking the account."""
         self.confirm_unlink = 0
@@ -228,7 +228,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Unlinking…", work)
 
-    @on_error
+    @on_error("Preparing the re-authorization")
     def repair(self, link_id: int) -> None:
         """Preparing the re-authorization."""
         link = next((item for item in self.links if item.id == link_id), None)
@@ -549,19 +549,17 @@ class AccountsView(W.VBox):
             return "<p class='lk-muted'>No events match.</p>"
         rows = []
         for e in events:
-            kind = EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize())
-            tone = "bad" if e.kind in ("check_failed", "authorization_failed") else (
-                "ok" if e.kind in ("verified", "linked") else "muted")
-            who = f"@{e.username}" if e.username else ""
-            rows.append(
-                f"<tr><td title='{esc(format_time(e.at))}'>{esc(format_time(e.at))}</td><td>{badge(kind, tone)}</td>"
-                f"<td>{esc(who)}</td><td>{esc(e.role.capitalize() if e.role else '')}</td>"
-                f"<td>{esc(e.detail)}</td><td>{esc(e.actor)}</td></tr>"
-            )
-        return (
-            "<table class='lk-events'><thead><tr><th>When</th><th>What</th><th>Account</th><th>Role</th>"
-            f"<th>Detail</th><th>By</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        )
+            rows.append({
+                "when": format_time(e.at),
+                "kind": EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize()),
+                "tone": "bad" if e.kind in ("check_failed", "authorization_failed") else (
+                    "ok" if e.kind in ("verified", "linked") else "muted"),
+                "who": f"@{e.username}" if e.username else "",
+                "role": e.role.capitalize() if e.role else "",
+                "detail": e.detail,
+                "actor": e.actor,
+            })
+        return render("history.html", events=rows)
 
     @staticmethod
     def _symptom_options() -> list[tuple[str, str]]:
@@ -626,7 +624,7 @@ class AccountsView(W.VBox):
             self._symptom.value = None
         self._render_trouble()
 
-    @on_error
+    @on_error("Opening the tab")
     def _on_tab(self, change: Any) -> None:
         """Opening the tab."""
         if change["new"] == 3 and self._analytics_enabled and not self._analytics_built:
@@ -661,22 +659,22 @@ class AccountsView(W.VBox):
                 "linking and verifying accounts are not affected.</p></div>"
             )
 
-    @on_error
+    @on_error("Checking the link")
     def on_verify(self, link_id: int) -> None:
         """Checking the link."""
         self.panel.verify(link_id)
 
-    @on_error
+    @on_error("Preparing the re-authorization")
     def on_repair(self, link_id: int) -> None:
         """Preparing the re-authorization."""
         self.panel.repair(link_id)
 
-    @on_error
+    @on_error("Preparing to unlink")
     def on_unlink(self, link_id: int) -> None:
         """Preparing to unlink."""
         self.panel.ask_unlink(link_id)
 
-    @on_error
+    @on_error("Unlinking the account")
     def on_confirm_unlink(self, _button: Any) -> None:
         """Unlinking the account."""
         self.panel.unlink(self.panel.confirm_unlink)
@@ -687,12 +685,12 @@ class AccountsView(W.VBox):
     def on_cancel_repair(self, _button: Any) -> None:
         self.panel.cancel_repair()
 
-    @on_error
+    @on_error("Checking every link")
     def on_verify_all(self, _button: Any) -> None:
         """Checking every link."""
         self.panel.verify_all()
 
-    @on_error
+    @on_error("Reloading")
     def on_reload(self, _button: Any) -> None:
         """Reloading."""
         self.panel.load()

@@ -26,6 +26,7 @@ from linkkit.ui.errors import Problem, Reporter, on_error
 
 __all__ = [
     "AuthorizeLink",
+    "FocusMover",
     "LogView",
     "PageUrl",
     "ProblemView",
@@ -36,10 +37,24 @@ __all__ = [
     "expiry_text",
     "html_block",
     "relative_time",
+    "render",
     "set_html",
     "status_badge",
     "style_widget",
 ]
+
+
+@cache
+def _templates() -> Any:
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("linkkit.ui", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def render(name: str, **context: object) -> str:
+    """Render one of ``linkkit/ui/templates`` (Jinja2, autoescaped: TikTok's text cannot inject markup)."""
+    return str(_templates().get_template(name).render(**context))
 
 
 def esc(value: object) -> str:
@@ -54,9 +69,32 @@ def css() -> str:
     return path.read_text(encoding="utf-8")
 
 
+#: Rules for keyboard, contrast and small screens (WCAG 2.1 AA), layered over the template's stylesheet.
+ACCESS_CSS = """
+.lk-app .lm-TabBar-tab, .lk-app .lm-TabBar-tabLabel { color: #3d3d3d; }
+.lk-app .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel { color: #1f2328; }
+.lk-app .lk-card-title h2:focus { outline: 2px solid #0969da; outline-offset: 2px; }
+.lk-app .lk-card-title h2:focus:not(:focus-visible) { outline: none; }
+@media (max-width: 520px) {
+  .lk-app .widget-hbox, .lk-app .jupyter-widget-hbox { flex-wrap: wrap; }
+  .lk-app .widget-checkbox, .lk-app .jupyter-widget-checkbox { width: 100% !important; height: auto; }
+  .lk-app .widget-checkbox label, .lk-app .jupyter-widget-checkbox label { white-space: normal; height: auto;
+    line-height: 1.4; }
+  .lk-app .widget-label-basic, .lk-app .widget-inline-hbox .widget-label { white-space: normal; }
+  .lk-app .widget-text, .lk-app .jupyter-widget-text { flex-wrap: wrap; width: 100% !important; }
+  .lk-app table.lk-history, .lk-app table.lk-history thead, .lk-app table.lk-history tbody,
+  .lk-app table.lk-history tr, .lk-app table.lk-history td { display: block; width: 100%; }
+  .lk-app table.lk-history thead { position: absolute; left: -9999px; }
+  .lk-app table.lk-history tr { border-bottom: 1px solid #d0d7de; padding: 6px 0; }
+  .lk-app table.lk-history td { border: none; padding: 2px 0; }
+  .lk-app table.lk-history td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+"""
+
+
 def style_widget() -> W.HTML:
-    """An invisible widget carrying the stylesheet, for JupyterLab (Voila links it from the template too)."""
-    widget = W.HTML(f"<style>{css()}</style>")
+    """An invisible widget carrying the stylesheets, for JupyterLab (Voila links the template's too)."""
+    widget = W.HTML(f"<style>{css()}{ACCESS_CSS}</style>")
     widget.layout.display = "none"
     return widget
 
@@ -226,6 +264,46 @@ export default { render };
 """
 
 
+_FOCUS_ESM = """
+function render({ model, el }) {
+  const move = () => {
+    const selector = model.get("target");
+    if (!selector || !model.get("nonce")) { return; }
+    // the new step's card is drawn by the same message burst: wait a frame or two for it
+    let tries = 0;
+    const attempt = () => {
+      const node = document.querySelector(selector);
+      if (node) { node.focus({ preventScroll: false }); return; }
+      if (++tries < 20) { requestAnimationFrame(attempt); }
+    };
+    requestAnimationFrame(attempt);
+  };
+  model.on("change:nonce", move);
+}
+export default { render };
+"""
+
+
+class FocusMover(anywidget.AnyWidget):
+    """Moves keyboard focus to ``target`` (a CSS selector) each time :meth:`focus` is called.
+
+    The wizard calls it on every step change so focus lands on the new step's heading instead of the page body.
+    """
+
+    _esm = _FOCUS_ESM
+    target = traitlets.Unicode("").tag(sync=True)
+    nonce = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.layout.display = "none"
+
+    def focus(self, selector: str) -> None:
+        """Move focus to the element ``selector`` names."""
+        self.target = selector
+        self.nonce += 1
+
+
 class PageUrl(anywidget.AnyWidget):
     """Removes ``?code=…&state=…`` from the address bar once a callback was consumed (so a reload is clean)."""
 
@@ -291,7 +369,7 @@ class ProblemView(W.VBox):
         self._retry.layout.display = "" if (problem.retryable and self.reporter.retry_action) else "none"
         self.layout.display = ""
 
-    @on_error
+    @on_error("Try again")
     def _on_retry(self, _button: W.Button) -> None:
         """Try again."""
         action = self.reporter.retry_action

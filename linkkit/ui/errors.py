@@ -1,7 +1,8 @@
 """How the dashboard reports failures: one decorator, one problem record, one log.
 
 Voila swallows exceptions raised in widget callbacks (ipywidgets #2612), so every callback and every
-background task goes through :func:`on_error`. A :class:`~linkkit.errors.LinkkitError` becomes a
+background task goes through :func:`on_error`, which takes an explicit label — ``@on_error("Checking the link")``
+— never a docstring (``python -OO`` strips those). A :class:`~linkkit.errors.LinkkitError` becomes a
 :class:`Problem` carrying its troubleshooting entry (what it means, likely causes, steps, retryable); any other
 exception is a bug and is logged in full. The :class:`Reporter` holds the current problem and the log; the
 views in :mod:`linkkit.ui.components` render them. Nothing here is a widget, so the logic is testable alone.
@@ -11,7 +12,7 @@ Example:
     >>> class Thing:
     ...     def __init__(self):
     ...         self.reporter = Reporter()
-    ...     @on_error
+    ...     @on_error("Linking the account")
     ...     def act(self):
     ...         raise AuthorizationDenied("You pressed Cancel on TikTok.")
     >>> thing = Thing()
@@ -29,14 +30,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 import traitlets
 
 from linkkit.errors import LinkkitError
 from linkkit.redact import redact as _core_redact
 
-__all__ = ["Problem", "Reporter", "guarded", "on_error", "redact"]
+__all__ = ["Problem", "Reporter", "guarded", "on_error", "redact", "seller_text"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ R = TypeVar("R")
 def redact(text: str) -> str:
     """Mask every secret in ``text`` (delegates to :mod:`linkkit.redact`, the one owner of redaction)."""
     return _core_redact(text)
+
+
+def seller_text(text: str) -> str:
+    """``text`` made fit for a seller: secrets masked without showing the internal ``[REDACTED]`` marker."""
+    return redact(text).replace("[REDACTED]", "…")
 
 
 @dataclass(frozen=True)
@@ -104,14 +110,14 @@ def problem_from(exc: BaseException, *, context: str = "", error_id: str = "") -
     if isinstance(exc, LinkkitError):
         entry = _entry_for(exc)
         violations = tuple(
-            redact(str(getattr(v, "message", None) or getattr(v, "text", None) or v))
+            seller_text(str(getattr(v, "message", None) or getattr(v, "text", None) or v))
             for v in getattr(exc, "violations", ())
         )
         retryable = bool(getattr(entry, "retryable", False) or getattr(exc, "retryable", False))
         return Problem(
             code=exc.reason,
             title=str(getattr(entry, "title", "") or "Something went wrong"),
-            message=redact(exc.message),
+            message=seller_text(exc.message),
             meaning=str(getattr(entry, "meaning", "") or ""),
             causes=_texts(getattr(entry, "causes", ())),
             steps=_texts(getattr(entry, "steps", ())),
@@ -127,8 +133,8 @@ def problem_from(exc: BaseException, *, context: str = "", error_id: str = "") -
         meaning="An unexpected error happened inside the dashboard.",
         steps=(
             "Try the step again.",
-            "If it happens again, open the activity log below and send the entry marked "
-            f"{error_id or 'with this error'} to whoever runs this dashboard.",
+            "If it happens again, tell whoever runs this dashboard the reference "
+            f"{error_id or 'shown below'}: the server's log has the details.",
         ),
         retryable=True,
         context=context,
@@ -159,21 +165,21 @@ class Reporter(traitlets.HasTraits):
             self.lines = [*self.lines, f"{stamp}  {redact(message)}"][-self.max_lines :]
 
     def report(self, exc: BaseException, *, context: str = "", retry: Callable[[], None] | None = None) -> Problem:
-        """Record ``exc`` as the current problem and log its traceback (never a secret)."""
+        """Record ``exc`` as the current problem; the traceback goes to the server's log, never to the page.
+
+        The activity log (seller-facing) gets one plain line with the reference, so the person running the
+        dashboard can find the traceback in the server log.
+        """
         with self._lock:
             self._count += 1
-            error_id = f"E{self._count:03d}"
-        trace = redact("".join(traceback.format_exception(exc)))
+            error_id = f"{datetime.now(UTC).strftime('%H%M%S')}-{self._count:03d}"
         if isinstance(exc, LinkkitError):
-            self.note(f"[{error_id}] {context or 'action'} failed: {exc.reason}: {exc.message}")
-            for line in trace.rstrip().splitlines():
-                self.note(f"[{error_id}]   {line}")
-            log.info("%s failed: %s", context or "action", exc.reason)
+            self.note(f"{context or 'Action'}: {seller_text(exc.message)} (reason {exc.reason}, ref {error_id})")
+            log.info("[%s] %s failed: %s\n%s", error_id, context or "action", exc.reason,
+                     redact("".join(traceback.format_exception(exc))))
         else:
-            self.note(f"[{error_id}] BUG in {context or 'action'}: {type(exc).__name__}: {exc}")
-            for line in trace.rstrip().splitlines():
-                self.note(f"[{error_id}]   {line}")
-            log.error("unexpected error in %s", context or "action", exc_info=exc)
+            self.note(f"{context or 'Action'} hit an unexpected problem in linkkit (ref {error_id}).")
+            log.error("[%s] unexpected error in %s", error_id, context or "action", exc_info=exc)
         self.retry_action = retry
         problem = problem_from(exc, context=context, error_id=error_id)
         self.problem = problem
@@ -185,17 +191,34 @@ class Reporter(traitlets.HasTraits):
         self.problem = None
 
 
-def on_error(func: Callable[P, R]) -> Callable[P, R | None]:
-    """Decorate a callback or task so no exception escapes silently.
+@overload
+def on_error(label: str) -> Callable[[Callable[P, R]], Callable[P, R | None]]: ...
 
-    The first argument must have a ``reporter`` attribute (a :class:`Reporter`). A ``LinkkitError`` shows its
+
+@overload
+def on_error(label: Callable[P, R]) -> Callable[P, R | None]: ...
+
+
+def on_error(label: str | Callable[P, R]) -> Any:
+    """Decorate a callback or task so no exception escapes silently: ``@on_error("Checking the link")``.
+
+    ``label`` says what the dashboard was doing; the seller reads it. The first argument of the decorated
+    function must have a ``reporter`` attribute (a :class:`Reporter`). A ``LinkkitError`` shows its
     troubleshooting entry; anything else is logged in full and shown as an internal error. The decorated
-    function returns ``None`` when it failed.
+    function returns ``None`` when it failed. (Bare ``@on_error`` still works for older views and uses the
+    function's name, never its docstring.)
     """
+    if callable(label):
+        func = label
+        return _guard(func, func.__name__.removeprefix("on_").replace("_", " ").capitalize())
 
-    doc = (func.__doc__ or "").strip()
-    context = doc.splitlines()[0].rstrip(".") if doc else func.__name__
+    def decorate(func: Callable[P, R]) -> Callable[P, R | None]:
+        return _guard(func, label)
 
+    return decorate
+
+
+def _guard(func: Callable[P, R], context: str) -> Callable[P, R | None]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
         owner = args[0] if args else None

@@ -20,6 +20,7 @@ from linkkit import guide
 from linkkit.models import LinkStatus, Role
 from linkkit.ui.components import (
     AuthorizeLink,
+    FocusMover,
     LogView,
     PageUrl,
     ProblemView,
@@ -185,27 +186,28 @@ class ConnectBody(_StepBody):
                 "<p>Start by letting linkkit read your shops: you sign in to Seller Center in a new tab and "
                 "press Authorize. This page notices by itself when you are done.</p>"
             )
-        start = wiz.shop_auth
-        self._authorize.href = start.url if start is not None else ""
-        self._authorize.disabled = start is None
+        href = wiz.authorize_href("shop")
+        self._authorize.href = href
+        self._authorize.disabled = not href
         self._authorize.label = "Authorize another shop" if shops else "Authorize linkkit in Seller Center"
         self._sync.disabled = bool(wiz.busy)
 
     def _on_pick(self, _change: Any) -> None:
         self._use.disabled = self._shops.value is None or bool(self.wizard.busy)
 
-    @on_error
+    @on_error("Opening the shop")
     def on_use(self, _button: Any) -> None:
         """Opening the shop."""
         if self._shops.value is not None:
             self.wizard.select_shop(self._shops.value)
 
-    @on_error
+    @on_error("Refreshing the shop list")
     def on_sync(self, _button: Any) -> None:
         """Refreshing the shop list."""
         self.wizard.sync_shops()
 
     def _on_authorize_clicked(self, _change: Any) -> None:
+        self.wizard.went_to_tiktok("shop")
         self._waiting.layout.display = ""
         self._waiting.value = (
             '<p class="lk-panel lk-panel-info"><span class="lk-spinner" aria-hidden="true"></span>'
@@ -342,12 +344,12 @@ class ChooseBody(_StepBody):
             f"<ul>{''.join(items)}</ul></div>"
         )
 
-    @on_error
+    @on_error("Choosing the Official account")
     def on_official(self, _button: Any) -> None:
         """Choosing the Official account."""
         self.wizard.choose(Role.OFFICIAL.value, replace_confirmed=self._confirm.value)
 
-    @on_error
+    @on_error("Choosing a Marketing account")
     def on_marketing(self, _button: Any) -> None:
         """Choosing a Marketing account."""
         self.wizard.choose(Role.MARKETING.value)
@@ -441,10 +443,10 @@ class AuthorizeBody(_StepBody):
                 f"<ul>{items}</ul></div>"
             )
         self._expected.value = wiz.expected_username
-        start = wiz.auth
-        self._authorize.href = start.url if start is not None else ""
-        self._authorize.disabled = start is None or bool(wiz.busy)
-        self._authorize.label = "Authorize with TikTok" if start is not None else "Preparing…"
+        href = wiz.authorize_href("login")
+        self._authorize.href = href
+        self._authorize.disabled = not href or bool(wiz.busy)
+        self._authorize.label = "Authorize with TikTok" if href else "Preparing…"
         if wiz.waiting_since:
             minutes, seconds = divmod(int(wiz.elapsed), 60)
             self._waiting.value = (
@@ -457,7 +459,7 @@ class AuthorizeBody(_StepBody):
         elif wiz.timed_out:
             self._waiting.value = (
                 '<div class="lk-panel lk-panel-warn" role="status">This authorization expired before TikTok '
-                "sent you back. Start over to get a fresh one.</div>"
+                "sent you back. Press Authorize with TikTok again: it starts a fresh one.</div>"
             )
             self._restart.layout.display = ""
         else:
@@ -473,14 +475,14 @@ class AuthorizeBody(_StepBody):
             self.wizard.mint_authorization()
 
     def _on_clicked(self, _change: Any) -> None:
-        self.wizard.went_to_tiktok()
+        self.wizard.went_to_tiktok("login")
 
-    @on_error
+    @on_error("Starting a new authorization")
     def on_restart(self, _button: Any) -> None:
         """Starting a new authorization."""
         self.wizard.start_over_authorization()
 
-    @on_error
+    @on_error("Reading the address you pasted")
     def on_paste(self, _button: Any) -> None:
         """Reading the address you pasted."""
         url = self._paste_url.value
@@ -555,22 +557,22 @@ class SellerCenterBody(_StepBody):
         self._confirm.disabled = bool(wiz.busy)
         self._verify.button_style = "primary" if (not sandbox or wiz.invitation == "accepted") else ""
 
-    @on_error
+    @on_error("Sending the invitation")
     def on_send(self, _button: Any) -> None:
         """Sending the invitation."""
         self.wizard.send_invitation()
 
-    @on_error
+    @on_error("Accepting the invitation")
     def on_accept(self, _button: Any) -> None:
         """Accepting the invitation."""
         self.wizard.accept_invitation()
 
-    @on_error
+    @on_error("Checking the link")
     def on_verify(self, _button: Any) -> None:
         """Checking the link."""
         self.wizard.verify()
 
-    @on_error
+    @on_error("Recording your confirmation")
     def on_confirm(self, _button: Any) -> None:
         """Recording your confirmation."""
         self.wizard.confirm_and_verify()
@@ -666,17 +668,17 @@ class VerifyBody(_StepBody):
         self._panel_link.value = ""
         self._retry.disabled = bool(wiz.busy)
 
-    @on_error
+    @on_error("Checking the link again")
     def on_retry(self, _button: Any) -> None:
         """Checking the link again."""
         self.wizard.verify()
 
-    @on_error
+    @on_error("Authorizing the same account again")
     def on_repair(self, _button: Any) -> None:
         """Authorizing the same account again."""
         self.wizard.repair()
 
-    @on_error
+    @on_error("Starting a new link")
     def on_another(self, _button: Any) -> None:
         """Starting a new link."""
         self.wizard.start_over(keep_shop=True)
@@ -714,6 +716,8 @@ class WizardView(W.VBox):
         self.reporter = wizard.reporter
         self._lock = threading.RLock()
         self.page_url = PageUrl()
+        self._focus = FocusMover()
+        self._shown_step: Step | None = None
         self._header = html_block("")
         self._indicator = html_block("")
         self._notice = html_block("")
@@ -737,8 +741,8 @@ class WizardView(W.VBox):
         }
         self._cards = {step: _Card(step, body, self) for step, body in self._bodies.items()}
         self.children = [
-            style_widget(), self.page_url, self._header, self._indicator, self._notice, self._busy,
-            self._problem, *(card.box for card in self._cards.values()), self._log,
+            style_widget(), self.page_url, self._focus, self._header, self._indicator, self._notice, self._busy,
+            *(card.box for card in self._cards.values()), self._log,
         ]
         wizard.observe(self._refresh)
         self.reporter.observe(self._refresh_busy, names="problem")
@@ -768,7 +772,8 @@ class WizardView(W.VBox):
                 state = wiz.state_of(step)
                 number = f'<span class="lk-stepno">Step {step.value + 1} of 5</span>'
                 mark = ' <span class="lk-badge lk-badge-ok">Done</span>' if state is StepState.DONE else ""
-                card.title.value = f"<h2>{number}{esc(step.title)}{mark}</h2>"
+                card.title.value = (f'<h2 id="lk-step-{step.value + 1}" tabindex="-1">{number}{esc(step.title)}'
+                                    f"{mark}</h2>")
                 for cls in ("lk-card-current", "lk-card-locked"):
                     card.box.remove_class(cls)
                 if state in (StepState.CURRENT, StepState.FAILED):
@@ -780,7 +785,8 @@ class WizardView(W.VBox):
                     self._back.layout.display = "" if step > Step.CONNECT else "none"
                     self._restart.layout.display = "" if step > Step.CONNECT else "none"
                     self._nav.layout.display = "" if (step > Step.CONNECT or wiz.can_go_next()) else "none"
-                    children: tuple[Any, ...] = (card.title, card.body.box, self._nav)
+                    # the problem shows inside the current step, where the seller is looking
+                    children: tuple[Any, ...] = (card.title, card.body.box, self._problem, self._nav)
                 elif state is StepState.DONE:
                     card.summary.value = card.body.summary()
                     card.change.disabled = bool(wiz.busy)
@@ -790,25 +796,26 @@ class WizardView(W.VBox):
                     children = (card.title,)
                 if card.box.children != children:
                     card.box.children = children
-            if change is not None and change.get("name") == "step" and wiz.link is not None:
-                pass
+            if self._shown_step is not None and self._shown_step != wiz.step:
+                self._focus.focus(f"#lk-step-{wiz.step.value + 1}")
+            self._shown_step = wiz.step
 
-    @on_error
+    @on_error("Going back")
     def on_back(self, _button: Any) -> None:
         """Going back."""
         self.wizard.back()
 
-    @on_error
+    @on_error("Going forward")
     def on_next(self, _button: Any) -> None:
         """Going forward."""
         self.wizard.next()
 
-    @on_error
+    @on_error("Starting over")
     def on_start_over(self, _button: Any) -> None:
         """Starting over."""
         self.wizard.start_over()
 
-    @on_error
+    @on_error("Going back to an earlier step")
     def on_change(self, step: Step) -> None:
         """Going back to an earlier step."""
         while self.wizard.step > step and self.wizard.can_go_back():

@@ -5,8 +5,17 @@ Five steps, each with an explicit state (AiiDAlab's wizard pattern): ``locked`` 
 calls :class:`~linkkit.linking.LinkService` — never HTTP or SQL here — and slow ones run in a background
 thread that reports back through traits while ``busy`` says what is happening.
 
-Authorizations cross kernels (design §3.1): the tab that starts one polls ``LinkService.pending`` and moves on
-by itself when the callback — handled by another kernel of the same notebook — consumed it.
+Authorizations are minted when the seller presses Authorize, never when Voila preheats a kernel (design §3.1).
+Served by :mod:`linkkit.web` (``LINKKIT_WEB_BASE`` is set), the Authorize control is a link to the server's
+``/linkkit/authorize`` carrying a one-off *attempt* id: the server mints, binds the state to the browser and
+redirects to TikTok; the callback is finished by the server too. This tab learns from the relay which pending
+authorization its press minted, polls the registry until it is over (:func:`linkkit.ui.tasks.pending_outcome`)
+and shows the same specific outcome the callback tab showed. Every press mints anew, so pressing Authorize again
+after a refusal, a denial, an expiry or a long idle always works. Without the server routes (JupyterLab, plain
+Voila) the kernel mints when the step opens and again after every outcome.
+
+On opening, the wizard restores itself from the registry: a link that is authorized but not yet bound in Seller
+Center opens at step 4.
 
 Example:
     >>> from linkkit.ui.wizard import Step
@@ -18,19 +27,39 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qs
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
 
 import traitlets
 
 from linkkit.errors import LinkError, LinkkitError
 from linkkit.models import LinkStatus, Role
 from linkkit.ui.errors import Reporter, guarded, on_error
-from linkkit.ui.tasks import BackgroundTasks
+from linkkit.ui.tasks import BackgroundTasks, Watcher, pending_outcome
+from linkkit.web.relay import AttemptRelay
+
+if TYPE_CHECKING:
+    from linkkit.config import Settings
+    from linkkit.linking import LinkService
+    from linkkit.models import Link, PendingAuthorization
+
+#: Set by :mod:`linkkit.web` for the kernels of a server that has the ``/linkkit/`` routes.
+WEB_BASE_ENV = "LINKKIT_WEB_BASE"
+#: How long the original tab waits for the callback tab's specific message once the registry has the outcome.
+MESSAGE_GRACE_SECONDS = 3.0
+#: How long a press of Authorize is watched for before the tab stops waiting (TikTok tab never used).
+ATTEMPT_WATCH_SECONDS = 20 * 60
+
+
+def new_attempt() -> str:
+    """A one-off id for one press of Authorize (not a secret: it only names the press)."""
+    return secrets.token_urlsafe(12)
 
 __all__ = ["CALLBACK_PARAMS", "Step", "StepState", "Wizard", "is_callback"]
 
@@ -112,22 +141,60 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     invitation = traitlets.Unicode("")  # "" | "sent" | "accepted"
     verified = traitlets.Any(None, allow_none=True)  # the Link returned by verify()
 
-    def __init__(self, service: Any, *, poll_interval: float = 1.0, **kwargs: Any) -> None:
+    attempt = traitlets.Unicode("")  # the id the Authorize link carries now (server routes only)
+
+    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, web_base: str | None = None,
+                 relay: AttemptRelay | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
+        self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
+        self._relay = relay
         self.reporter = Reporter()
         self._lock = threading.RLock()
         self._task: threading.Thread | None = None
-        self._watch_stop = threading.Event()
-        self._watcher: threading.Thread | None = None
+        self._watcher = Watcher(self.reporter, poll_interval)
         self._generation = 0  # bumped by start_over; stale background results are dropped
+        self.attempt = new_attempt()
 
     # ------------------------------------------------------------------ plumbing
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.service.settings
+
+    @property
+    def relay(self) -> AttemptRelay:
+        if self._relay is None:
+            self._relay = AttemptRelay.default()
+        return self._relay
+
+    @property
+    def server_routes(self) -> bool:
+        """Whether the server mints authorizations (``/linkkit/authorize``) for this page."""
+        return self.web_base is not None
+
+    def authorize_href(self, provider: str) -> str:
+        """Where the Authorize link of step 1 (``"shop"``) or step 3 (``"login"``) points now ("" = not ready)."""
+        if self.server_routes:
+            params: dict[str, str] = {}
+            if provider == "shop":
+                params["provider"] = "shop"
+            else:
+                if self.shop is None or not self.role:
+                    return ""
+                params.update(shop_id=self.shop.id, role=self.role)
+                if self.replace:
+                    params["replace"] = "1"
+                if self.repair_link_id:
+                    params["link_id"] = str(self.repair_link_id)
+                expected = self.expected_username.strip().lstrip("@")
+                if expected:
+                    params["expected"] = expected
+            params["attempt"] = self.attempt
+            return f"{(self.web_base or '/').rstrip('/')}/linkkit/authorize?{urlencode(params)}"
+        start = self.shop_auth if provider == "shop" else self.auth
+        return start.url if start is not None else ""
 
     @property
     def is_demo(self) -> bool:
@@ -185,32 +252,13 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             time.sleep(0.02)
 
     def _stop_watching(self) -> None:
-        self._watch_stop.set()
-        self._watch_stop = threading.Event()
-        self._watcher = None
+        self._watcher.stop()
 
     def _watch(self, name: str, tick: Callable[[], bool]) -> None:
         """Call ``tick()`` every ``poll_interval`` seconds in a thread until it returns True or is stopped."""
-        self._stop_watching()
-        stop = self._watch_stop
         generation = self._generation
-
-        def loop() -> None:
-            while not stop.is_set() and generation == self._generation:
-                try:
-                    if tick():
-                        return
-                except LinkkitError as exc:
-                    self.reporter.report(exc, context=name)
-                    return
-                except Exception as exc:
-                    self.reporter.report(exc, context=name)
-                    return
-                stop.wait(self.poll_interval)
-
-        thread = threading.Thread(target=loop, name=f"linkkit-watch-{name}", daemon=True)
-        self._watcher = thread
-        thread.start()
+        self._watcher.interval = self.poll_interval
+        self._watcher.start(name, lambda: generation != self._generation or tick())
 
     def close(self) -> None:
         """Stop background polling."""
@@ -219,14 +267,14 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ start, callback
 
-    @on_error
+    @on_error("Reading the connected shops")
     def prepare(self) -> None:
         """Reading the connected shops."""
-        # Safe before anyone opens the page (Voila's preheated kernels run this ahead of the request).
+        # Safe before anyone opens the page (Voila's preheated kernels run this ahead of the request): it mints
+        # nothing, so an idle page holds no authorization that could expire.
         self.shops = list(self.service.connected_shops())
-        self.shop_auth = self.service.begin_shop_authorization()
 
-    @on_error
+    @on_error("Opening the wizard")
     def start(self, query: str | None = None) -> None:
         """Opening the wizard."""
         # Finish a callback if this page load is one; else refresh the shops and wait for a shop authorization.
@@ -235,12 +283,11 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             return
         self.shops = list(self.service.connected_shops())
         params = {k: v[-1] for k, v in parse_qs((query or "").lstrip("?")).items()}
-        start = self.shop_auth
-        if start is None or (start.expires_at - self._service_now()).total_seconds() < 120:
-            self.mint_shop_authorization()
-        else:
-            self._watch("shop authorization", lambda: self._tick_pending(start.pending_id, self._on_shop_authorized))
         shop_id = params.get("shop_id")
+        if "role" not in params and self.resume(shop_id):
+            return
+        if not self.server_routes:
+            self.mint_shop_authorization()
         if shop_id and any(s.id == shop_id for s in self.shops):
             self.select_shop(shop_id)
             self.wait(30)
@@ -251,7 +298,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                     else f"Continue with a {params['role'].capitalize()} account below."
                 )
 
-    @on_error
+    @on_error("Finishing the authorization TikTok sent you back from")
     def handle_callback(self, query: str) -> None:
         """Finishing the authorization TikTok sent you back from."""
         callback_url = f"{self.settings.redirect_uri}?{query.lstrip('?')}"
@@ -281,6 +328,27 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             "Finish the link in Seller Center below."
         )
 
+    def resume(self, shop_id: str | None = None) -> bool:
+        """Open at the step the registry says a link is at: an authorized link not yet bound opens at step 4.
+
+        Returns whether a link was resumed (the newest such link, in ``shop_id`` when given).
+        """
+        shop_ids = {s.id for s in self.shops}
+        candidates = [
+            link for link in self.service.links(shop_id if shop_id in shop_ids else None)
+            if link.shop_id in shop_ids and link.status is LinkStatus.AWAITING_SELLER_CENTER
+        ]
+        if not candidates:
+            return False
+        link = max(candidates, key=lambda item: (item.created_at, item.id))
+        self._load_link_context(link)
+        self.link = link
+        self._enter_seller_center()
+        who = f"@{link.account.username}" if link.account.username else link.account.display_name
+        self.notice = (f"Welcome back: {who} is authorized as the {link.role.label} account of "
+                       f"{self.shop.name if self.shop else 'your shop'}. Finish the link in Seller Center below.")
+        return True
+
     def _load_link_context(self, link: Any) -> None:
         shops = list(self.service.connected_shops())
         self.shops = shops
@@ -291,15 +359,21 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 1: connect Seller Center
 
-    @on_error
+    @on_error("Preparing the Seller Center authorization")
     def mint_shop_authorization(self) -> None:
         """Preparing the Seller Center authorization."""
-        self.shop_auth = self.service.begin_shop_authorization()
+        if self.server_routes:  # the server mints when Authorize is pressed
+            return
         self.timed_out = False
-        pending_id = self.shop_auth.pending_id
-        self._watch("shop authorization", lambda: self._tick_pending(pending_id, self._on_shop_authorized))
+        self._mint_shop()
 
-    @on_error
+    def _mint_shop(self) -> None:
+        """Kernel-side minting (no server routes): mint, then watch for another tab finishing it."""
+        start = self.service.begin_shop_authorization()
+        self.shop_auth = start
+        self._watch("shop authorization", lambda: self._tick_pending(start.pending_id, self._on_shop_authorized))
+
+    @on_error("Refreshing the shop list")
     def sync_shops(self) -> None:
         """Refreshing the shop list."""
 
@@ -314,7 +388,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         if self.step == Step.CONNECT:
             self.notice = "Seller Center authorization finished in the other tab. Pick the shop to continue."
 
-    @on_error
+    @on_error("Opening the shop")
     def select_shop(self, shop_id: str) -> None:
         """Opening the shop."""
 
@@ -342,7 +416,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         replacing = role == Role.OFFICIAL.value and self.overview.official is not None
         return list(self.overview.can_add(Role(role), replace=replacing))
 
-    @on_error
+    @on_error("Choosing the link type")
     def choose(self, role: str, *, replace_confirmed: bool = False) -> None:
         """Choosing the link type."""
         role_enum = Role(role)
@@ -368,67 +442,109 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 3: permissions & authorize
 
-    @on_error
+    @on_error("Preparing the TikTok authorization")
     def mint_authorization(self) -> None:
         """Preparing the TikTok authorization."""
         if self.shop is None or not self.role:
             return
+        if self.server_routes:  # the server mints when Authorize is pressed; only the link changes
+            self.auth = None
+            self.timed_out = False
+            self.attempt = new_attempt()
+            return
 
         def work() -> None:
-            """Preparing the TikTok authorization."""
-            start = self.service.begin_authorization(
-                self.shop.id,
-                Role(self.role),
-                replace=self.replace,
-                expected_username=self.expected_username.strip().lstrip("@") or None,
-                link_id=self.repair_link_id or None,
-            )
-            self.auth = start
             self.waiting_since = 0.0
             self.elapsed = 0
             self.timed_out = False
-            self._watch("authorization", lambda: self._tick_pending(start.pending_id, self._on_authorized))
+            self._mint_login()
 
         self.auth = None
         self.run("Preparing the TikTok authorization…", work)
 
-    def went_to_tiktok(self) -> None:
-        """The person opened TikTok's consent page: show the waiting state."""
+    def _mint_login(self) -> None:
+        """Kernel-side minting (no server routes): mint, then watch for the callback in another tab."""
+        if self.shop is None or not self.role:
+            return
+        start = self.service.begin_authorization(
+            self.shop.id,
+            Role(self.role),
+            replace=self.replace,
+            expected_username=self.expected_username.strip().lstrip("@") or None,
+            link_id=self.repair_link_id or None,
+        )
+        self.auth = start
+        self._watch("authorization", lambda: self._tick_pending(start.pending_id, self._on_authorized))
+
+    def went_to_tiktok(self, provider: str = "login") -> None:
+        """The person pressed Authorize (step 1: ``"shop"``, step 3: ``"login"``): show the waiting state.
+
+        With the server routes, the press minted a new authorization: watch it, and give the link a new attempt
+        id so that pressing again mints another one.
+        """
+        self.reporter.clear()
+        self.timed_out = False
         self.waiting_since = time.monotonic()
         self.elapsed = 0
+        if not self.server_routes:
+            return
+        attempt = self.attempt
+        self.attempt = new_attempt()
+        on_ok = self._on_shop_authorized if provider == "shop" else self._on_authorized
+        started = time.monotonic()
 
-    def _tick_pending(self, pending_id: int, on_ok: Callable[[Any], None]) -> bool:
+        def tick() -> bool:
+            record = self.relay.read(attempt)
+            if record is None:  # the press has not reached the server (yet)
+                if time.monotonic() - started > ATTEMPT_WATCH_SECONDS:
+                    self.waiting_since = 0.0
+                    return True
+                return False
+            if not record.pending_id:  # refused before anything was minted (a rule)
+                self.waiting_since = 0.0
+                self._report_outcome(record.reason, record.message)
+                return True
+            return self._tick_pending(record.pending_id, on_ok)
+
+        self._watch("authorization", tick)
+
+    def _tick_pending(self, pending_id: int, on_ok: Callable[[PendingAuthorization], None]) -> bool:
         pending = self.service.pending(pending_id)
         if self.waiting_since:
             self.elapsed = int(time.monotonic() - self.waiting_since)
-        if pending.used_at is not None:
-            if pending.outcome is None:  # the other tab is still exchanging the code
-                if pending.expires_at + timedelta(minutes=2) > self._service_now():
-                    return False
-                pending_outcome = "provider_unavailable"
-            else:
-                pending_outcome = pending.outcome
-            self.waiting_since = 0.0
-            if pending_outcome == "ok":
-                on_ok(pending)
-            else:
-                self._report_outcome(pending_outcome)
+        outcome = pending_outcome(pending, now=self._service_now())
+        if outcome is None:
+            return False
+        self.waiting_since = 0.0
+        if outcome.ok:
+            on_ok(pending)
             return True
-        if pending.expires_at <= self._service_now():
-            self.waiting_since = 0.0
+        if outcome.reason == "authorization_expired":
             self.timed_out = True
-            self._report_outcome("authorization_expired")
-            return True
-        return False
+        self._report_outcome(outcome.reason, self._specific_message(pending_id))
+        if not self.server_routes:  # mint the next one now, so that pressing Authorize again works at once
+            remint = self._mint_login if self.step == Step.AUTHORIZE else self._mint_shop
+            guarded(self.reporter, remint, "Preparing the next authorization")
+        return True
 
-    def _report_outcome(self, code: str) -> None:
+    def _specific_message(self, pending_id: int) -> str:
+        """The text the callback tab showed for ``pending_id`` (the server records it just after the registry)."""
+        deadline = time.monotonic() + (MESSAGE_GRACE_SECONDS if self.server_routes else 0.0)
+        while True:
+            record = self.relay.outcome(pending_id)
+            if record is not None or time.monotonic() >= deadline:
+                return record.message if record is not None else ""
+            time.sleep(0.1)
+
+    def _report_outcome(self, code: str, message: str = "") -> None:
         from linkkit import troubleshoot
 
         entry = troubleshoot.entry(code)
+        text = message or entry.meaning or entry.title
         try:
-            exc = LinkkitError(entry.meaning or entry.title, reason=code)
+            exc = LinkkitError(text, reason=code)
         except ValueError:
-            exc = LinkkitError(entry.meaning or entry.title, reason="provider_error")
+            exc = LinkkitError(text, reason="provider_error")
         retry = self.start_over_authorization if self.step == Step.AUTHORIZE else None
         self.reporter.report(exc, context="Authorization in the other tab", retry=retry)
 
@@ -443,16 +559,16 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             f"TikTok authorized @{link.account.username or link.account.display_name} in the other tab."
         )
 
-    def _find_link(self, link_id: int) -> Any:
+    def _find_link(self, link_id: int) -> Link:
         return self.service.link(link_id)
 
-    @on_error
+    @on_error("Starting a new authorization")
     def start_over_authorization(self) -> None:
         """Starting a new authorization."""
         self.reporter.clear()
         self.mint_authorization()
 
-    @on_error
+    @on_error("Reading the address you pasted")
     def paste_callback(self, url: str) -> None:
         """Reading the address you pasted."""
         url = url.strip()
@@ -489,29 +605,35 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             return True
         return self.step != Step.SELLER_CENTER
 
-    @on_error
+    def _sandbox(self) -> Any:
+        actions = self.service.sandbox
+        if actions is None:
+            raise LinkError("Seller Center cannot be driven from here in live mode.", reason="link_not_found")
+        return actions
+
+    @on_error("Sending the invitation from the emulated Seller Center")
     def send_invitation(self) -> None:
         """Sending the invitation from the emulated Seller Center."""
 
         def work() -> None:
             """Sending the invitation."""
-            self.service.sandbox.send_invitation(self.link.id)
+            self._sandbox().send_invitation(self.link.id)
             self.invitation = "sent"
 
         self.run("Sending the invitation from Seller Center…", work)
 
-    @on_error
+    @on_error("Accepting the invitation as the TikTok user")
     def accept_invitation(self) -> None:
         """Accepting the invitation as the TikTok user."""
 
         def work() -> None:
             """Accepting the invitation."""
-            self.service.sandbox.accept_invitation(self.link.id)
+            self._sandbox().accept_invitation(self.link.id)
             self.invitation = "accepted"
 
         self.run("Accepting the invitation in the TikTok app…", work)
 
-    @on_error
+    @on_error("Recording that Seller Center shows the link")
     def confirm_and_verify(self) -> None:
         """Recording that Seller Center shows the link."""
 
@@ -524,7 +646,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 5: verify
 
-    @on_error
+    @on_error("Checking the link")
     def verify(self) -> None:
         """Checking the link."""
 
@@ -543,7 +665,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         if link.status is not LinkStatus.CONNECTED:
             self._set_state(Step.VERIFY, StepState.FAILED)
 
-    @on_error
+    @on_error("Authorizing the same account again")
     def repair(self) -> None:
         """Authorizing the same account again."""
         self.repair_link_id = self.link.id
@@ -569,7 +691,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             Step.VERIFY: self.verified is not None,
         }[Step(nxt)]
 
-    @on_error
+    @on_error("Going back")
     def back(self) -> None:
         """Going back."""
         if not self.can_go_back():
@@ -588,7 +710,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                 self.repair_link_id = self.link.id
             self.mint_authorization()
 
-    @on_error
+    @on_error("Going forward")
     def next(self) -> None:
         """Going forward."""
         if not self.can_go_next():
@@ -605,7 +727,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                 if self.verified.status is not LinkStatus.CONNECTED:
                     self._set_state(Step.VERIFY, StepState.FAILED)
 
-    @on_error
+    @on_error("Starting over")
     def start_over(self, *, keep_shop: bool = False) -> None:
         """Starting over."""
         self._generation += 1

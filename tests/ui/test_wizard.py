@@ -146,7 +146,7 @@ def test_marketing_refused_before_consent_when_four_exist(new_service: Callable[
     service = new_service()
     connect_shop(service)
     for name in ("maple.deals", "maple.studio", "maple.live", "maple.unbox"):
-        link_account(service, MAPLE, Role.MARKETING, name, bind=False)
+        link_account(service, MAPLE, Role.MARKETING, name)
     view = open_wizard(new_service)
     radio = next(w for w in _all(view) if isinstance(w, W.RadioButtons))
     radio.value = MAPLE
@@ -290,7 +290,8 @@ def test_tiktok_text_is_escaped(new_service: Callable[[], LinkService]) -> None:
 
 
 def test_unexpected_error_is_logged_not_swallowed(new_service: Callable[[], LinkService],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
     view = open_wizard(new_service)
 
     def boom() -> list[Any]:
@@ -302,6 +303,9 @@ def test_unexpected_error_is_logged_not_swallowed(new_service: Callable[[], Link
     problem = view.wizard.reporter.problem
     assert problem.code == "internal_error"
     log = "\n".join(view.wizard.reporter.lines)
-    assert "RuntimeError" in log and "Traceback" in log and "secret123" not in log
+    # the seller-facing log names the reference, never a traceback; the server log has the traceback
+    assert problem.error_id in log and "Traceback" not in log and "secret123" not in log
+    assert any(problem.error_id in r.getMessage() and r.exc_info for r in caplog.records)
     assert "linkkit hit an unexpected problem" in visible_text(view)
+    assert "Traceback" not in visible_text(view)
     close(view)
