@@ -118,20 +118,21 @@ class Monitor:
         return self.service.now()
 
     def _sync_clock(self) -> None:
-        """In sandbox mode, re-read the sandbox clock (someone may have advanced it since the last pass)."""
-        if self.service.sandbox is not None:
+        """In sandbox mode, re-read the sandbox clock (someone may have advanced it since we last looked)."""
+        if self.service.sandbox is None:
+            return
+        try:
             # LinkService exposes no public "sync"; advancing by zero seconds re-reads the offset.
             self.service.sandbox.advance_clock(0.0)
+        except LinkkitError as exc:
+            log.warning("Could not read the sandbox clock (%s)", exc.reason)
 
     # --- the pass -----------------------------------------------------------------------------------------
 
     def run_once(self) -> PassReport:
         """One pass of every job this instance wins the lease for."""
         with self._lock:
-            try:
-                self._sync_clock()
-            except LinkkitError as exc:
-                log.warning("Could not read the sandbox clock (%s)", exc.reason)
+            self._sync_clock()
             report = PassReport(started_at=self.now())
             jobs: dict[str, Callable[[PassReport], None]] = {
                 "webhooks": self._job_webhooks, "refresh": self._job_refresh, "verify": self._job_verify,
@@ -348,6 +349,8 @@ class Monitor:
 
     def handle_webhook(self, webhook_id: int, report: PassReport | None = None) -> str | None:
         """Act on a stored TikTok Shop webhook exactly once; returns the outcome (``None`` if taken already)."""
+        if report is None:  # called by the receiver, outside a pass
+            self._sync_clock()
         now = self.now()
         if not self.registry.claim_webhook(webhook_id, now):
             return None
