@@ -19,7 +19,7 @@ def make_monitor(h: Harness) -> Iterator[Callable[..., Monitor]]:  # noqa: F811
         service = (harness or h).service
         settings: dict[str, Any] = {"interval_seconds": 60, "rate_limit_backoff_seconds": 0.0}
         settings.update(config)
-        monitor = Monitor(service, MonitorRegistry(service.store), MonitorConfig.from_mapping(settings, env={}),
+        monitor = Monitor(service, MonitorRegistry(service.store), MonitorConfig.from_mapping(settings),
                        holder=f"test-{len(made)}")
         made.append(monitor)
         return monitor
