@@ -64,7 +64,7 @@ class _Inbox:
         self.messages: list[Any] = []
         self.event = threading.Event()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default), session))
         self.event.set()
         return "250 OK"
@@ -97,7 +97,7 @@ class _Hook(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], bytes]]
     fail_first: int
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         type(self).received.append((dict(self.headers), body))
         status = 500 if len(type(self).received) <= type(self).fail_first else 200
