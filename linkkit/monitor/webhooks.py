@@ -77,9 +77,10 @@ class _WebhookHandler(tornado.web.RequestHandler):
             self._answer(401, {"code": 401, "message": "invalid signature"})
             return
         try:
-            payload = json.loads(body)
+            text = body.decode("utf-8")
+            payload = json.loads(text)
         except (ValueError, UnicodeDecodeError):
-            payload = None
+            text, payload = "", None
         notification = payload.get("tts_notification_id") if isinstance(payload, dict) else None
         type_ = payload.get("type") if isinstance(payload, dict) else None
         if not isinstance(notification, str) or not notification or not isinstance(type_, int) or \
@@ -91,7 +92,7 @@ class _WebhookHandler(tornado.web.RequestHandler):
         # Persist before replying (a crash after the 200 must not lose the event); off the event loop.
         stored = await loop.run_in_executor(self.executor, lambda: self.monitor.registry.save_webhook(
             notification, type_=type_, shop_id=str(shop_id) if shop_id is not None else None,
-            body=body.decode("utf-8"), now=self.monitor.now()))
+            body=text, now=self.monitor.now()))
         self._answer(200, {"code": 0, "message": "success", "duplicate": stored is None})
         if stored is not None:
             loop.run_in_executor(self.executor, self._act, stored)

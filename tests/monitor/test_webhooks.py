@@ -88,7 +88,8 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(h: Harness, receive
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'{"type": 6}', b'{"type": "6", "tts_notification_id": "x"}',
-                                 b'{"type": 6, "tts_notification_id": ""}'])
+                                 b'{"type": 6, "tts_notification_id": ""}',
+                                 '{"type": 6, "tts_notification_id": "n"}'.encode("utf-16")])
 def test_a_malformed_body_is_refused_with_400_and_nothing_is_stored(h: Harness, receiver: ReceiverServer,
                                                                      raw: bytes) -> None:
     response = _post(h, receiver, None, raw=raw)
