@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,16 +12,31 @@ import pytest
 from cryptography.fernet import Fernet
 
 from linkkit.crypto import TokenBox
-from linkkit.monitor.registry import MonitorRegistry
+from linkkit.monitor.registry import TABLES, MonitorRegistry
 from linkkit.store import Store
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def registry(tmp_path: Path) -> MonitorRegistry:
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
-    yield MonitorRegistry(store)
+# PostgreSQL too when a throw-away server is given (registry-pg's shared DB fixture replaces this at merge).
+PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MonitorRegistry]:
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("set MONITOR_TEST_POSTGRES_URL to run on PostgreSQL")
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store(url, TokenBox(Fernet.generate_key().decode()))
+    registry = MonitorRegistry(store)
+    if request.param == "postgresql":
+        with store.engine.begin() as conn:
+            for table in reversed(TABLES):
+                conn.execute(table.delete())
+    yield registry
     store.close()
 
 
