@@ -151,17 +151,35 @@ class Monitor:
                                        until=started + timedelta(seconds=self.config.lease_seconds)):
             report.jobs_skipped.append(name)
             return
+        # A long job (thousands of links) renews its lease while it runs, so no other instance starts it too.
+        done = threading.Event()
+        heartbeat = threading.Thread(target=self._renew_while_running, args=(lease, done),
+                                     name=f"monitor-lease-{name}", daemon=True)
+        heartbeat.start()
         try:
             job(report)
         except Exception:
             log.exception("Monitor job %s failed; its lease is released for another instance", name)
             report.errors.append(f"job_failed:{name}")
+            done.set()
+            heartbeat.join(timeout=30)
             self.registry.release_lease(lease, self.holder, self.now())
             return
+        done.set()
+        heartbeat.join(timeout=30)
         report.jobs_run.append(name)
         # Keep the lease until the job is next due: another instance arriving this interval skips it.
         keep = started + timedelta(seconds=self.config.pass_interval_seconds * 0.9)
         self.registry.hold_lease(lease, self.holder, max(keep, self.now()))
+
+    def _renew_while_running(self, lease: str, done: threading.Event) -> None:
+        every = max(0.05, self.config.lease_seconds / 3)
+        while not done.wait(every):
+            try:
+                self.registry.hold_lease(lease, self.holder,
+                                         self.now() + timedelta(seconds=self.config.lease_seconds))
+            except LinkkitError as exc:
+                log.warning("Could not renew the lease %s (%s)", lease, exc.reason)
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Run passes on the configured schedule (APScheduler 3.x) until ``stop`` is set or Ctrl-C."""

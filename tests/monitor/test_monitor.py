@@ -204,3 +204,30 @@ def test_two_monitors_on_one_postgresql_registry_do_each_job_once(sandbox_server
     finally:
         for m in machines:
             m.service.store.close()
+
+
+def test_a_long_job_keeps_its_lease_while_it_runs(h: Harness, make_monitor: Callable[..., Monitor],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    connected_link(h)
+    monitor = make_monitor(lease_seconds=1.5)
+    started, release = threading.Event(), threading.Event()
+    real_verify = h.service.verify
+
+    def slow_verify(link_id: int) -> Any:
+        started.set()
+        release.wait(timeout=30)  # the verify job takes as long as the test says
+        return real_verify(link_id)
+
+    monkeypatch.setattr(h.service, "verify", slow_verify)
+    thread = threading.Thread(target=monitor.run_once)
+    thread.start()
+    try:
+        assert started.wait(timeout=30)
+        threading.Event().wait(3.0)  # twice the lease's length
+        now = monitor.now()
+        other_got_it = monitor.registry.try_lease("monitor:verify", "other-instance", now=now,
+                                                  until=now + timedelta(seconds=60))
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert other_got_it is False
