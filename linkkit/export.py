@@ -25,9 +25,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from linkkit.errors import DataFormatError
 
-__all__ = ["FORMATS", "LINK_INTERVAL_COLUMNS", "neutralise", "write_table"]
+__all__ = ["FORMATS", "LINK_INTERVAL_COLUMNS", "neutralise", "neutralise_frame", "write_table"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,15 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def neutralise_frame(frame: Any) -> Any:
+    """A copy of a pandas DataFrame whose text cells are :func:`neutralise`-d (numbers untouched)."""
+    out = frame.copy()
+    for name in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[name]) or pd.api.types.is_datetime64_any_dtype(out[name])):
+            out[name] = out[name].astype(object).map(neutralise)
+    return out
 
 
 def _cell(value: Any) -> Any:

@@ -242,6 +242,20 @@ def test_text_that_would_run_as_a_formula_is_neutralised(tmp_path: Path, text: s
     assert rows[1] == ["'" + text, "-5", "1.5"]
 
 
+def test_a_frame_is_neutralised_cell_by_cell_and_numbers_kept() -> None:
+    import pandas as pd
+
+    from linkkit.export import neutralise_frame
+
+    frame = pd.DataFrame({"display_name": [HOSTILE, "Maple"], "gmv": [-5.0, 10.0],
+                          "username": pd.Series(["@x", "y"], dtype="string")})
+    out = neutralise_frame(frame)
+    assert list(out["display_name"]) == ["'" + HOSTILE, "Maple"]
+    assert list(out["username"]) == ["'@x", "y"]
+    assert list(out["gmv"]) == [-5.0, 10.0] and out["gmv"].dtype == frame["gmv"].dtype
+    assert frame["display_name"][0] == HOSTILE, "the caller's frame is left as it was"
+
+
 def test_xlsx_is_a_real_workbook_with_neutralised_text_and_numbers_kept(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

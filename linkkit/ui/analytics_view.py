@@ -291,7 +291,10 @@ class AnalyticsView:
             return
         table = self._frames.table()
         if self._format.value == "CSV":
-            payload, name, mime = table.to_csv(index=False).encode("utf-8"), "linkkit-analytics.csv", "text/csv"
+            from linkkit.export import neutralise_frame  # a display name must not run as a spreadsheet formula
+
+            csv = neutralise_frame(table).to_csv(index=False)
+            payload, name, mime = csv.encode("utf-8"), "linkkit-analytics.csv", "text/csv"
         else:
             buf = io.BytesIO()
             table.to_parquet(buf, index=False)

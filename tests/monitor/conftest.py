@@ -46,7 +46,7 @@ def unbind_in_seller_center(h: Harness, link: Any) -> None:  # noqa: F811
     """A day later, the seller removes the account in (the emulated) Seller Center, outside linkkit."""
     h.control("POST", "/clock", {"advance_seconds": 25 * 3600})  # Seller Center's 24 h unlink rule
     from linkkit.models import Provider
-    from linkkit.tiktok.seller_center import SellerCenterClient
+    from linkkit.seller_center.emulated import SellerCenterClient
 
     shop = h.service.shop(link.shop_id)
     token = h.service.store.token(Provider.SHOP, shop.seller_open_id)
