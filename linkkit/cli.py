@@ -617,6 +617,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run the benchmarks (from a source checkout)",
                        description="Run benchmarks/run_all.py of a source checkout.")
     p.set_defaults(func=_cmd_bench)
+
+    from linkkit.monitor.cli import add_subcommand as add_monitor_subcommand
+
+    add_monitor_subcommand(sub)
     return parser
 
 

@@ -50,8 +50,8 @@ def unbind_in_seller_center(h: Harness, link: Any) -> None:  # noqa: F811
 
     shop = h.service.shop(link.shop_id)
     token = h.service.store.token(Provider.SHOP, shop.seller_open_id)
-    assert token is not None and h.service.endpoints.seller_center_api is not None
-    SellerCenterClient(h.service.endpoints.seller_center_api, access_token=token.access_token).unlink(
+    assert token is not None and h.service.settings.endpoints.seller_center_api is not None
+    SellerCenterClient(h.service.settings.endpoints.seller_center_api, access_token=token.access_token).unlink(
         link.shop_id, link.account.username)
     # verify() also accepts the shop's analytics as evidence, looking back 30 days: content the account posted
     # while linked keeps it "visible" for a month. Move past that window so only Seller Center's list counts.
