@@ -243,11 +243,15 @@ def test_a_sellers_claim_awaits_evidence_and_is_never_connected(h: Harness) -> N
 
 
 def test_one_clock_stamps_the_registry(h: Harness) -> None:
-    """After the sandbox clock moves 25 h, a link authorized just now is 0 h old, not 25 h (two-clocks bug)."""
+    """After the sandbox clock moves 25 h, a link bound just now is 0 h old, not 25 h (two-clocks bug).
+
+    The 24 h rule applies to links Seller Center bound (an authorization never bound there is not a link yet).
+    """
     h.connect()
     h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
-    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
     assert abs((link.created_at - h.service.now()).total_seconds()) < 60
+    assert link.linked_at is not None and abs((link.linked_at - h.service.now()).total_seconds()) < 60
     with pytest.raises(RuleViolation) as caught:
         h.service.unlink(link.id)
     assert caught.value.reason == "unlink_too_early"
