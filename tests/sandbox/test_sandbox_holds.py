@@ -85,3 +85,14 @@ def test_unknown_hold_and_bad_hold_bodies(sb):
     assert sb.post("/_sandbox/holds", json={"phase": "during"}).status_code == 400
     assert sb.post("/_sandbox/holds", json={"timeout_seconds": 0}).status_code == 400
     assert sb.get("/_sandbox/holds").json() == {"holds": []}
+
+
+def test_reset_releases_a_held_request(sb):
+    tokens = sb.login_tokens()
+    hold = sb.post("/_sandbox/holds", json={"timeout_seconds": 60}).json()["hold"]
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        held = pool.submit(_refresh, sb, tokens["refresh_token"])
+        assert wait_until(lambda: _state(sb, hold["id"]) == "holding", timeout=TIMEOUT)
+        sb.reset()
+        # released at once (not after 60 s); the reset world no longer knows the refresh token
+        assert held.result(timeout=TIMEOUT).json()["error"] == "invalid_grant"
