@@ -191,6 +191,11 @@ class LinkService:
                                  if link.binding_evidence != EVIDENCE_IMPORTED)
         return sum(int(self._ports.login_token(open_id, force=force)[1]) for open_id in open_ids)
 
+    def webhook_credentials(self) -> tuple[str, str]:
+        """The TikTok Shop app's ``(app_key, app_secret)``, which sign the webhooks TikTok Shop sends."""
+        app = self._ports.clients.app
+        return app.app_key, app.app_secret
+
     def shop_client(self, shop_id: str) -> ShopClient:
         """A signed TikTok Shop client for ``shop_id`` (for analysts' notebooks; the UI uses analytics_data)."""
         return self._ports.shop_client(self.shop(shop_id))

@@ -116,8 +116,7 @@ def make_app(monitor: Monitor, *, app_key: str | None = None, app_secret: str | 
         executor: Threads for the database work and acting after the reply.
     """
     if app_key is None or app_secret is None:
-        credentials = monitor.service.credentials
-        app_key, app_secret = credentials.app_key, credentials.app_secret
+        app_key, app_secret = monitor.service.webhook_credentials()
     executor = executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="monitor-webhook")
     route = path or monitor.config.webhook_path
     return tornado.web.Application(

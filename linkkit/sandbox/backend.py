@@ -37,6 +37,9 @@ class SandboxBackend:
         self._build(build_world(seed, start_day))
 
     def _build(self, world: World) -> None:
+        previous: ControlBackend | None = getattr(self, "control", None)
+        if previous is not None:
+            previous.release_all()  # a request held across a reset goes on, instead of waiting out its timeout
         self.world = world
         self.ids = Ids()
         self.login_kit = LoginKitBackend(world, self.clock, self.ids)

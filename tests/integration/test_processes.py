@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,26 +91,45 @@ def test_two_processes_refreshing_at_once_lose_nothing(h: Harness, tmp_path: Pat
     link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
     before = h.service.store.token(Provider.LOGIN_KIT, link.account.open_id)
     assert before is not None
-    # Both processes start, wait at a barrier, then refresh together; the sandbox holds the first refresh
-    # for 0.5 s, so the second reads the old pair while the first is still spending its refresh token.
-    h.control("POST", "/faults", {"kind": "latency", "latency_ms": 500, "count": 1,
-                                  "path_prefix": "/v2/oauth/token/"})
-    barrier = tmp_path / "go"
+    # Deterministic overlap: the sandbox holds the first refresh (A's) until we release it. Only then does B
+    # start; it reads the old pair (announced on stdout) while A is still spending the refresh token.
+    hold = h.control("POST", "/holds", {"match": "token_refresh", "timeout_seconds": 60})["hold"]
+    h.control("DELETE", "/requests")
     body = """
         import pathlib, time
+        read = service.store.token
+        def announced(*args, **kwargs):
+            token = read(*args, **kwargs)
+            print("read", token.version if token else None, flush=True)
+            return token
+        service.store.token = announced
         print("ready", flush=True)
-        while not pathlib.Path(sys.argv[3]).exists():
+        deadline = time.monotonic() + 60
+        while not pathlib.Path(sys.argv[3]).exists() and time.monotonic() < deadline:
             time.sleep(0.001)
-        print(service.refresh_tokens(int(sys.argv[2]), force=True))
+        print("refreshed", service.refresh_tokens(int(sys.argv[2]), force=True), flush=True)
     """
-    processes = [run_in_process(h, body, str(link.id), str(barrier)) for _ in range(2)]
-    for process in processes:
+    go_a, go_b = tmp_path / "go-a", tmp_path / "go-b"
+    a = run_in_process(h, body, str(link.id), str(go_a))
+    b = run_in_process(h, body, str(link.id), str(go_b))
+    for process in (a, b):
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    barrier.touch()
-    refreshed = sorted(int(finish(p).strip()) for p in processes)
-    assert refreshed == [0, 1], "one process refreshed, the other saw the new pair"
+    go_a.touch()
+    deadline = time.monotonic() + 30
+    while h.control("GET", f"/holds/{hold['id']}")["hold"]["state"] != "holding":
+        assert time.monotonic() < deadline, "A's refresh never reached the sandbox"
+        time.sleep(0.01)
+    go_b.touch()
+    assert b.stdout is not None and b.stdout.readline().split() == ["read", str(before.version)]
+    assert a.poll() is None, "A is still waiting for TikTok while B has read the old pair"
+    h.control("POST", f"/holds/{hold['id']}/release")
+    outcomes = sorted(finish(p).split()[-1] for p in (a, b))
+    assert outcomes == ["0", "1"], "one process refreshed, the other saw the new pair"
     after = h.service.store.token(Provider.LOGIN_KIT, link.account.open_id)
     assert after is not None and after.version == before.version + 1
+    refreshes = [r for r in h.control("GET", "/requests")["requests"]
+                 if r["path"] == "/v2/oauth/token/" and (r["body"] or {}).get("grant_type") == "refresh_token"]
+    assert len(refreshes) == 1, "TikTok saw one refresh: B never spent the rotated-away token"
     # the stored refresh token is the live one: TikTok (the sandbox) accepts it
     assert h.service.refresh_tokens(link.id, force=True) == 1
     assert h.service.verify(link.id).status is LinkStatus.CONNECTED
@@ -276,7 +296,7 @@ def test_eight_processes_racing_for_four_marketing_slots(sandbox_server: Any, se
                 losers = set(RACERS) - winners
                 stored = service.links(MAPLE)
                 counts = service.store.counts()
-                grants = [g for g in sandbox_server.model.login_grants.values() if g.username in RACERS]
+                grants = [g for g in sandbox_server.backend.login_kit.grants.values() if g.username in RACERS]
                 figures.append((len(stored), outcomes.count("marketing_limit_reached")))
 
                 assert outcomes == ["marketing_limit_reached"] * 4 + ["ok"] * 4, f"round {n}: {outcomes}"

@@ -9,6 +9,7 @@ import pytest
 
 from linkkit.monitor import Monitor, MonitorConfig, MonitorRegistry
 from tests.integration.conftest import MAPLE, Harness, h, make_harness  # noqa: F401  (fixtures reused)
+from tests.ui.conftest import world_credentials
 
 
 @pytest.fixture
@@ -70,7 +71,8 @@ def secrets_in(h: Harness) -> list[str]:  # noqa: F811
     from linkkit.models import Provider
 
     store = h.service.store
-    found = [h.service.credentials.app_secret, h.service.credentials.client_secret]
+    creds = world_credentials(h.service.settings.sandbox_url)
+    found = [creds["app_secret"], creds["client_secret"]]
     for link in store.links(include_unlinked=True):
         token = store.token(Provider.LOGIN_KIT, link.account.open_id)
         if token:

@@ -29,10 +29,10 @@ def receiver(h: Harness, make_monitor: Callable[..., Monitor]) -> Iterator[Recei
 def _post(h: Harness, receiver: ReceiverServer, payload: Any, *, forge: bool = False,
           raw: bytes | None = None) -> requests.Response:
     body = raw if raw is not None else json.dumps(payload).encode()
-    creds = h.service.credentials
-    secret = "not-the-app-secret" if forge else creds.app_secret
+    app_key, app_secret = h.service.webhook_credentials()
+    secret = "not-the-app-secret" if forge else app_secret
     return requests.post(receiver.url, data=body, timeout=10,
-                         headers={"Authorization": expected_signature(creds.app_key, secret, body),
+                         headers={"Authorization": expected_signature(app_key, secret, body),
                                   "Content-Type": "application/json"})
 
 

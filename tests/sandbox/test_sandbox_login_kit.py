@@ -373,7 +373,7 @@ def test_user_info_fields_and_scope_gating(sb):
     assert r.status_code == 200
     assert body["error"]["code"] == "ok"
     assert body["error"]["message"] == ""
-    assert body["error"]["log_id"]
+    assert re.fullmatch(r"\d{14}[0-9A-F]{18}", body["error"]["log_id"])
     user = body["data"]["user"]
     assert set(user) == {"open_id", "union_id", "display_name", "username", "is_verified"}
     assert user["open_id"] == t["open_id"]

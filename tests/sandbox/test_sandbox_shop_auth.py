@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sandbox_helpers import CEDAR, MAPLE, NOVA_MX, NOVA_UK, query_of, tts_sign
 
@@ -82,7 +84,7 @@ def test_token_get_shape_and_absolute_expiry(sb):
     body = sb.shop_token_get(sb.shop_code("nova_seller")).json()
     assert body["code"] == 0
     assert body["message"] == "success"
-    assert body["request_id"]
+    assert re.fullmatch(r"\d{14}[0-9A-F]{18}", body["request_id"])
     d = body["data"]
     assert d["access_token"].startswith("TTP_")
     assert abs(d["access_token_expire_in"] - (now + 7 * 86400)) < 5
@@ -91,7 +93,10 @@ def test_token_get_shape_and_absolute_expiry(sb):
     assert d["seller_base_region"] == "CN"
     assert d["user_type"] == 0
     assert d["granted_scopes"] == ["seller.authorization.info", "seller.order.info", "data.shop_analytics.public.read"]
-    assert d["open_id"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{40}", d["open_id"])
+    again = sb.shop_token_get(sb.shop_code("nova_seller")).json()["data"]
+    other = sb.shop_token_get(sb.shop_code("maple_seller")).json()["data"]
+    assert again["open_id"] == d["open_id"] != other["open_id"]  # per (app, seller), stable
 
 
 def test_token_get_errors(sb):

@@ -117,7 +117,7 @@ def test_shop_performance_breakdowns_and_granularity(sb, maple):
     r = sb.signed("GET", PERF, maple, params=params).json()
     assert r["code"] == 0
     data = r["data"]
-    assert data["latest_available_date"]
+    assert data["latest_available_date"] == dt.datetime.fromtimestamp(sb.now(), dt.UTC).date().isoformat()
     (interval,) = data["performance"]["intervals"]
     assert interval["gmv"]["currency"] == "USD"
     kinds = [b["type"] for b in interval["gmv_breakdowns"]]

@@ -1,0 +1,1 @@
+"""The ``/_sandbox/`` test controls: reset, clock, faults, holds, recorded requests, webhooks."""

@@ -1,0 +1,1 @@
+"""The emulated Seller Center "Linked TikTok accounts" (no public TikTok API exists)."""

@@ -1,0 +1,1 @@
+"""TikTok Shop signed API: authorized shops, orders, analytics."""

@@ -1,0 +1,1 @@
+"""TikTok Shop seller authorization: the consent page and the token endpoints."""

@@ -1,0 +1,1 @@
+"""TikTok Shop webhooks the sandbox emits (types 6 and 7), signed and retried."""
