@@ -1,7 +1,7 @@
 """Seller Center's linking rules as data, and pure checks that return reason codes.
 
-Every rule names its source (keys listed with public addresses in ``docs/tiktok-contracts.md``). The checks take plain records
-and return :class:`Violation` values — no I/O — so the UI can show them *before* consent and
+Every rule names its source (keys listed with public addresses in ``docs/tiktok-contracts.md``). The checks
+take plain records and return :class:`Violation` values — no I/O — so the UI can show them *before* consent and
 :class:`~linkkit.linking.LinkService` can refuse a link before anything is stored.
 
 Example:
