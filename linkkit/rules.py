@@ -1,7 +1,7 @@
 """Seller Center's linking rules as data, and pure checks that return reason codes.
 
-Every rule names its source (keys from ``shared/reference/tiktok-api.md`` §5). The checks take plain records
-and return :class:`Violation` values — no I/O — so the UI can show them *before* consent and
+Every rule names its source (keys listed with public addresses in ``docs/tiktok-contracts.md``). The checks
+take plain records and return :class:`Violation` values — no I/O — so the UI can show them *before* consent and
 :class:`~linkkit.linking.LinkService` can refuse a link before anything is stored.
 
 Example:
@@ -105,7 +105,7 @@ class ScopeNeed:
     why: str
 
 
-# Login Kit scopes (tiktok-api.md §1.6, §1.8 [TT-SCOPE-MIG]): `username` needs user.info.profile since
+# Login Kit scopes (docs/tiktok-contracts.md §1 [TT-SCOPE-MIG]): `username` needs user.info.profile since
 # 2024-02-29, and the username is how the shop's analytics name the account, so it is required for both roles.
 _SCOPES: dict[Role, tuple[ScopeNeed, ...]] = {
     Role.OFFICIAL: (

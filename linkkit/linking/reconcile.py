@@ -63,9 +63,10 @@ def reconcile(ports: Ports, shop: Shop) -> list[Link]:
             ports.registry.update_link(link_id, conn=conn, **values)
             since = f"{row.linked_at:%Y-%m-%d}" if row.linked_at else "an unknown date"
             until = f" until {row.unlinked_at:%Y-%m-%d}" if row.unlinked_at else ""
+            seen = ("found in Seller Center" if row.source == "seller_center" else
+                    "seen in the shop's analytics under its linked accounts")
             ports.event("found_in_seller_center", shop_id=shop.id, link_id=link_id, username=row.username,
                         role=row.role.value, conn=conn,
-                        detail=f"found in Seller Center ({row.source}): linked {since}{until}; "
-                               "not authorized in linkkit")
+                        detail=f"{seen}: linked {since}{until}; not authorized in linkkit")
             ids.append(link_id)
     return [ports.link(link_id) for link_id in ids]

@@ -29,7 +29,7 @@ class Endpoints:
 
     @classmethod
     def live(cls, *, us: bool = False) -> Endpoints:
-        # Hosts from tiktok-api.md §1.1, §2.1–§2.3. The US seller-authorization host changed between doc
+        # Hosts from docs/tiktok-contracts.md §1–§2. The US seller-authorization host changed between doc
         # versions (202309 guide: services.us.tiktokshop.com; 202407: services.tiktokshops.us); we follow the
         # 202309 guide and recommend pasting the link Partner Center generates when it differs.
         return cls(

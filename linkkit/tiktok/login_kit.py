@@ -1,6 +1,6 @@
 """TikTok Login Kit v2 (OAuth 2.0 with PKCE) on requests-oauthlib's ``OAuth2Session``.
 
-TikTok's departures from RFC 6749 are compliance hooks on the session, not a fork of it [tiktok-api.md §1, §4]:
+TikTok's departures from RFC 6749 are compliance hooks on the session, not a fork of it [docs/tiktok-contracts.md §1]:
 ``client_key`` instead of ``client_id`` (authorize, token, refresh); comma-separated scopes; the callback's
 granted scopes arrive as ``scopes``; desktop apps send a **hex** S256 challenge; errors carry ``log_id``.
 Because Voila answers the callback in another kernel, ``state`` and the verifier are passed in explicitly —

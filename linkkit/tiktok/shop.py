@@ -1,6 +1,6 @@
 """TikTok Shop (Partner Center): seller authorization, tokens, and signed, paginated API calls.
 
-Seller authorization is not standard OAuth 2.0 [tiktok-api.md §2.1–§2.2]: the authorize link carries
+Seller authorization is not standard OAuth 2.0 [docs/tiktok-contracts.md §2]: the authorize link carries
 ``service_id`` (the redirect URL is configured on the app), and the token endpoints are **GET** requests with
 ``app_secret`` in the query, answering ``{code, message, data, request_id}`` with HTTP 200 even on failure and
 absolute Unix times in ``access_token_expire_in`` / ``refresh_token_expire_in``. Signed calls carry

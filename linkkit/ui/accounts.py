@@ -53,7 +53,7 @@ EVENT_KINDS: dict[str, str] = {
     "authorization_failed": "Authorization failed",
     "invitation_sent": "Invitation sent",
     "invitation_accepted": "Invitation accepted",
-    "binding_confirmed": "Seller confirmed the link",
+    "binding_confirmed": "Seller says it is linked (awaiting evidence)",
     "linked": "Linked",
     "verified": "Verified",
     "check_failed": "Check failed",
@@ -61,6 +61,7 @@ EVENT_KINDS: dict[str, str] = {
     "repaired": "Repaired",
     "replaced": "Replaced",
     "unlinked": "Unlinked",
+    "found_in_seller_center": "Found in Seller Center",
 }
 
 
@@ -324,7 +325,8 @@ class _LinkRow:
     def show(self, link: Any, panel: AccountsPanel) -> None:
         self.link_id = link.id
         name = link.account.username or link.account.display_name
-        self.account.value = account_html(link.account, loopback_only=panel.settings.mode == "sandbox")
+        self.account.value = account_html(link.account,
+                                          loopback_only=getattr(panel.service, "sandbox", None) is not None)
         self.role.value = f'<span class="lk-cell-label">Role</span>{esc(link.role.label)}'
         self.status.value = f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
         self.verified.value = (
@@ -343,7 +345,10 @@ class _LinkRow:
             btn.disabled = busy or not active
             btn.tooltip = f"{what} @{name}"
             btn.layout.display = "" if active else "none"
-        self.repair.tooltip = f"Authorize @{name} again, keeping this link's record and history"
+        found = link.status is LinkStatus.FOUND_IN_SELLER_CENTER  # linked in Seller Center, not authorized here
+        self.repair.description = "Authorize" if found else "Repair"
+        self.repair.tooltip = (f"Authorize @{name} in linkkit (it is linked in Seller Center)" if found else
+                               f"Authorize @{name} again, keeping this link's record and history")
         is_official = link.role is Role.OFFICIAL and active
         self.replace.layout.display = "" if is_official else "none"
         self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""

@@ -149,3 +149,41 @@ def test_shop_refresh(sandbox_server: Any, world: dict[str, Any]) -> None:
     with pytest.raises(LinkkitError) as caught:
         auth.refresh("not-a-refresh-token")
     assert caught.value.reason == "refresh_token_invalid"
+
+
+def test_every_call_goes_through_the_injected_session_and_reuses_its_connection(
+        sandbox_server: Any, world: dict[str, Any]) -> None:
+    """TikTokClients takes a session the way httpx takes a transport; token calls included, over one connection."""
+    from requests.adapters import HTTPAdapter
+
+    from linkkit.tiktok.clients import AppConfig, TikTokClients
+    from linkkit.tiktok.http import make_session
+
+    sent: list[str] = []
+
+    class Recording(HTTPAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            sent.append(f"{request.method} {(request.url or '').split('?')[0]}")
+            return super().send(request, **kwargs)
+
+    session = make_session(max_retries=1)
+    adapter = Recording()
+    session.mount("http://", adapter)
+    creds = world["login_kit"]["desktop"]
+    app = AppConfig(client_key=creds["client_key"], client_secret=creds["client_secret"],
+                    app_key=world["shop_app"]["app_key"], app_secret=world["shop_app"]["app_secret"],
+                    service_id=world["shop_app"]["service_id"], redirect_uri="http://127.0.0.1:8866/callback/",
+                    max_retries=1, backoff=0.01)
+    clients = TikTokClients(Endpoints.sandbox(sandbox_server.url), lambda: app, session=session)
+    login = clients.login(["user.info.basic", "user.info.profile"])
+    verifier = new_code_verifier()
+    tokens = login.exchange_code(code_for(sandbox_server, login, verifier), code_verifier=verifier, now=NOW)
+    login.user_info(tokens.access_token, granted=tokens.scopes)
+    rotated = login.refresh(tokens.refresh_token, now=NOW)
+    login.revoke(rotated.access_token)
+    paths = [entry.split(" ", 1)[1].removeprefix(sandbox_server.url) for entry in sent]
+    assert paths == ["/v2/oauth/token/", "/v2/user/info/", "/v2/oauth/token/", "/v2/oauth/revoke/"]
+    assert all(entry.startswith(("POST http://", "GET http://")) for entry in sent), "loopback sent as plain http"
+    pools = adapter.poolmanager.pools
+    pool = pools[next(iter(pools.keys()))]
+    assert len(pools) == 1 and pool.num_connections == 1, "one keep-alive connection for four calls"

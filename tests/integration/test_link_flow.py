@@ -366,3 +366,16 @@ def test_events_record_the_acting_identity(make_harness: Any, monkeypatch: pytes
                                                              "authorized")} == {"ops@maple"}
     assert "seller" not in {e.actor for e in events}
     assert h.service.actor == "ops@maple" and link.id
+
+
+def test_shop_tokens_refresh_through_the_same_keeper(h: Harness) -> None:
+    """TikTok Shop's seller token is refreshed and rotated by the same algorithm as Login Kit's."""
+    h.connect()
+    subject = h.service.shop(MAPLE).seller_open_id
+    before = h.service.store.token(Provider.SHOP, subject)
+    h.service.sandbox.advance_clock(7 * 86400 + 60)  # type: ignore[union-attr]
+    assert [s.id for s in h.service.sync_shops()] == [MAPLE], "the signed call works with the refreshed token"
+    after = h.service.store.token(Provider.SHOP, subject)
+    assert before is not None and after is not None
+    assert after.version == before.version + 1 and after.refresh_token != before.refresh_token
+    assert after.expires_at > h.service.now()
