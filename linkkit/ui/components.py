@@ -73,6 +73,9 @@ def css() -> str:
 ACCESS_CSS = """
 .lk-app .lm-TabBar-tab, .lk-app .lm-TabBar-tabLabel { color: #3d3d3d; }
 .lk-app .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel { color: #1f2328; }
+.lk-app .lk-card, .lk-app .lk-card > .widget-html, .lk-app .lk-card-title .widget-html-content {
+  overflow: visible; }
+.lk-app .lk-card-title .widget-html-content { white-space: normal; }
 .lk-app .lk-card-title h2:focus { outline: 2px solid #0969da; outline-offset: 2px; }
 .lk-app .lk-card-title h2:focus:not(:focus-visible) { outline: none; }
 @media (max-width: 520px) {
