@@ -85,6 +85,9 @@ ACCESS_CSS = """
     line-height: 1.4; }
   .lk-app .widget-label-basic, .lk-app .widget-inline-hbox .widget-label { white-space: normal; }
   .lk-app .widget-text, .lk-app .jupyter-widget-text { flex-wrap: wrap; width: 100% !important; }
+  .lk-app .lm-TabBar, .lk-app .jupyter-widget-TabBar { height: auto !important; min-height: 0; }
+  .lk-app .lm-TabBar-content { flex-wrap: wrap; }
+  .lk-app .lm-TabBar-tab { max-width: none !important; flex: 0 0 auto !important; }
   .lk-app table.lk-history, .lk-app table.lk-history thead, .lk-app table.lk-history tbody,
   .lk-app table.lk-history tr, .lk-app table.lk-history td { display: block; width: 100%; }
   .lk-app table.lk-history thead { position: absolute; left: -9999px; }

@@ -297,6 +297,9 @@ def test_keyboard_and_a_420px_screen(browser: Any, journey: Dashboard) -> None:
         cell = panel.locator("table.lk-history td").first
         cell.wait_for()
         assert cell.evaluate("el => getComputedStyle(el).display") == "block"
+        clipped = panel.evaluate("() => [...document.querySelectorAll('.lm-TabBar-tabLabel')]"
+                                 ".filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)")
+        assert clipped == []
         assert panel.evaluate("() => document.documentElement.scrollWidth") <= 421
         shot(panel, "journey-420-history")
     except Exception:
