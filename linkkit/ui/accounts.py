@@ -40,7 +40,7 @@ from linkkit.ui.components import (
     style_widget,
 )
 from linkkit.ui.errors import Problem, Reporter, guarded, on_error
-from linkkit.ui.tasks import BackgroundTasks
+from linkkit.ui.tasks import BackgroundTasks, pending_outcome
 from linkkit.ui.views import account_html, header_html, shop_label
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
@@ -255,25 +255,15 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         self._stop = stop
 
         def tick() -> bool:
-            pending = self.service.pending(pending_id)
-            if pending.used_at is None:
-                if pending.expires_at <= self.service.now():
-                    self.repair_auth = None
-                    self.repair_link_id = 0
-                    from linkkit.errors import StateMismatch
-
-                    self.reporter.report(StateMismatch("The re-authorization expired.",
-                                                       reason="authorization_expired"), context="Repair")
-                    return True
-                return False
-            if pending.outcome is None:  # the other tab is still exchanging the code
+            outcome = pending_outcome(self.service.pending(pending_id), now=self.service.now())
+            if outcome is None:
                 return False
             self.repair_auth = None
             self.repair_link_id = 0
-            if pending.outcome != "ok":
+            if not outcome.ok:
                 from linkkit.errors import LinkkitError
 
-                entry = troubleshoot.entry(pending.outcome)
+                entry = troubleshoot.entry(outcome.reason)
                 self.reporter.report(LinkkitError(entry.meaning, reason=entry.code), context="Repair")
                 return True
             link = self.service.verify(link_id)

@@ -73,6 +73,9 @@ def css() -> str:
 ACCESS_CSS = """
 .lk-app .lm-TabBar-tab, .lk-app .lm-TabBar-tabLabel { color: #3d3d3d; }
 .lk-app .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel { color: #1f2328; }
+.lk-app .lk-card, .lk-app .lk-card > .widget-html, .lk-app .lk-card-title .widget-html-content {
+  overflow: visible; }
+.lk-app .lk-card-title .widget-html-content { white-space: normal; }
 .lk-app .lk-card-title h2:focus { outline: 2px solid #0969da; outline-offset: 2px; }
 .lk-app .lk-card-title h2:focus:not(:focus-visible) { outline: none; }
 @media (max-width: 520px) {
@@ -82,6 +85,9 @@ ACCESS_CSS = """
     line-height: 1.4; }
   .lk-app .widget-label-basic, .lk-app .widget-inline-hbox .widget-label { white-space: normal; }
   .lk-app .widget-text, .lk-app .jupyter-widget-text { flex-wrap: wrap; width: 100% !important; }
+  .lk-app .lm-TabBar, .lk-app .jupyter-widget-TabBar { height: auto !important; min-height: 0; }
+  .lk-app .lm-TabBar-content { flex-wrap: wrap; }
+  .lk-app .lm-TabBar-tab { max-width: none !important; flex: 0 0 auto !important; }
   .lk-app table.lk-history, .lk-app table.lk-history thead, .lk-app table.lk-history tbody,
   .lk-app table.lk-history tr, .lk-app table.lk-history td { display: block; width: 100%; }
   .lk-app table.lk-history thead { position: absolute; left: -9999px; }

@@ -66,6 +66,19 @@ def finish_links_afterwards(journey: Dashboard) -> Iterator[None]:
             service.verify(link.id)
 
 
+@pytest.fixture(autouse=True)
+def screenshots_on_failure(request: pytest.FixtureRequest, context: Any) -> Iterator[None]:
+    """When a test fails, every open page of its browser context goes to test-artifacts/ to look at."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        for i, page in enumerate(context.pages):
+            try:
+                shot(page, f"failed-{request.node.name}-{i}")
+            except Exception:  # a closed page cannot be shot
+                continue
+
+
 def open_wizard(context: Any, journey: Dashboard, query: str = "") -> Any:
     page = context.new_page()
     page.goto(journey.wizard_url + query)
@@ -228,3 +241,70 @@ def test_axe_finds_no_serious_violations_on_any_step_or_tab(context: Any, journe
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "axe-violations.json").write_text(json.dumps(found, indent=2))
     assert found == {}
+
+
+def ensure_official(journey: Dashboard) -> None:
+    """Set-up: Maple & Co has a bound Official account (so step 2 offers Replace)."""
+    service = journey.service()
+    if any(link.role is Role.OFFICIAL for link in service.links(MAPLE)):
+        return
+    start = service.begin_authorization(MAPLE, Role.OFFICIAL)
+    link = service.complete_authorization(service.sandbox.consent(start.url, "maple.official")).link
+    service.sandbox.send_invitation(link.id)
+    service.sandbox.accept_invitation(link.id)
+    service.verify(link.id)
+
+
+def test_keyboard_and_a_420px_screen(browser: Any, journey: Dashboard) -> None:
+    ensure_official(journey)
+    context = browser.new_context(viewport={"width": 420, "height": 900})
+    context.set_default_timeout(45_000)
+    page: Any = None
+    try:
+        page = open_wizard(context, journey)
+        page.get_by_role("button", name="Authorize another shop").wait_for()
+        # Tab through the page: no stop inside a locked step
+        stops = []
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate(
+                "() => document.activeElement.closest('.lk-card-locked') ? document.activeElement.outerHTML"
+                ".slice(0, 200) : ''"))
+        assert not any(stops), [stop for stop in stops if stop]
+        # Space activates a link-button (it opens Seller Center's authorization in a new tab)
+        page.get_by_role("button", name="Authorize another shop").focus()
+        with context.expect_page() as popup_info:
+            page.keyboard.press("Space")
+        popup_info.value.close()
+        page.get_by_label(SHOP_LABEL).check()
+        page.get_by_role("button", name="Use this shop").click()
+        page.get_by_text("Seller Center rules that apply").wait_for()
+        # focus moved to the new step's heading, not the page body
+        page.wait_for_function("() => document.activeElement && document.activeElement.id === 'lk-step-2'")
+        # the replace-consent checkbox is whole at 420 px
+        label = page.get_by_text("I understand selling through @maple.official stops")
+        label.wait_for()
+        box = label.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 420
+        assert label.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+        shot(page, "journey-420-step-2-replace")
+        page.get_by_role("button", name="Link a Marketing account").wait_for()
+        # History stacks at 420 px
+        panel = context.new_page()
+        panel.goto(journey.panel_url)
+        panel.locator(".lk-names", has_text="@maple.official").wait_for()
+        panel.get_by_role("tab", name="History").click()
+        cell = panel.locator("table.lk-history td").first
+        cell.wait_for()
+        assert cell.evaluate("el => getComputedStyle(el).display") == "block"
+        clipped = panel.evaluate("() => [...document.querySelectorAll('.lm-TabBar-tabLabel')]"
+                                 ".filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)")
+        assert clipped == []
+        assert panel.evaluate("() => document.documentElement.scrollWidth") <= 421
+        shot(panel, "journey-420-history")
+    except Exception:
+        for i, open_page in enumerate(context.pages):
+            shot(open_page, f"failed-keyboard-420-{i}")
+        raise
+    finally:
+        context.close()
