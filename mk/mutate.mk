@@ -12,5 +12,5 @@ mutate: install  ## mutation testing (mutmut) on the modules in setup.cfg; score
 	@$(PY) -m pip show mutmut 2>/dev/null | grep -qx "Version: $(MUTMUT_VERSION)" || \
 		$(PY) -m pip install --quiet "mutmut==$(MUTMUT_VERSION)"
 	rm -rf mutants  # a fresh run: mutmut 3 keeps old verdicts when only the tests changed
-	$(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN) || true
+	$(VENV)/bin/mutmut run --max-children $(MUTMUT_CHILDREN)
 	$(PY) benchmarks/mutation.py

@@ -1,5 +1,28 @@
-"""The real stack (sandbox + Voila, started by ``linkkit.cli.Stack`` — ``make dashboard``'s own code) on free
-ports with a temp registry, and Debian's Chromium driven by Playwright. Never skipped: a missing browser fails."""
+"""Browser tests: the real stack (sandbox + Voila, started by ``linkkit.cli.Stack`` — ``make dashboard``'s own
+code) on free ports, and Debian's Chromium driven by Playwright. Never skipped: a missing browser fails.
+
+Every test gets its own stack: a fresh registry file, a fresh sandbox world (its own clock) and its own Voila
+server, so each test runs alone (``pytest tests/browser -k NAME``) and in any order. A stack without preheated
+kernels starts in a few seconds; a module that needs Voila's kernel pool overrides ``stack_options``.
+
+Fixtures (names are stable; other browser test modules build on them):
+
+``stack_options``
+    Keyword arguments for :class:`linkkit.cli.Stack` (default ``{"preheat": False}``). Override it in a module,
+    e.g. ``@pytest.fixture def stack_options(): return {"preheat": True, "pool_size": 2}``.
+``dashboard``
+    A running :class:`Dashboard` for this test: ``wizard_url``, ``panel_url``, ``sandbox_url``, ``stack``,
+    ``settings``, ``service()`` (a LinkService on the same registry, for set-up and assertions),
+    ``connect_shop()`` and ``link()`` (set-up without the UI).
+``browser``
+    The session's Chromium (Playwright ``Browser``).
+``context``
+    A fresh browser context (1280×800, 45 s default timeout) per test.
+
+Helpers for tests: :func:`open_wizard`, :func:`open_panel`, :func:`authorize_in_new_tab`, :func:`consent`,
+:func:`choose_shop`, :func:`link_row` (one account's row in the linked-accounts table, located by its
+@username — never by position) and :func:`shot` (a screenshot into ``test-artifacts/``).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +41,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+MAPLE = "7494100000000000101"
+SHOP_LABEL = "Maple & Co — US · Local seller"
 
 
 class Dashboard:
@@ -35,27 +60,52 @@ class Dashboard:
     def panel_url(self) -> str:
         return f"{self.stack.public_url}/voila/render/02_linked_accounts.ipynb"
 
+    @property
+    def sandbox_url(self) -> str:
+        return str(self.stack.sandbox_url)
+
     def service(self) -> Any:
         from linkkit.linking import LinkService
 
         return LinkService.from_settings(self.settings)
 
+    def connect_shop(self, seller: str = "maple_seller") -> list[Any]:
+        """Authorize linkkit on the seller's shops without the UI."""
+        service = self.service()
+        start = service.begin_shop_authorization()
+        return list(service.complete_authorization(service.sandbox.consent(start.url, seller, "pass_good")).shops)
 
-@pytest.fixture(scope="session")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    def link(self, role: Any, username: str, *, shop_id: str = MAPLE, bind: bool = True) -> Any:
+        """Link (and, with ``bind``, invite, accept and verify) an account without the UI."""
+        service = self.service()
+        start = service.begin_authorization(shop_id, role)
+        link = service.complete_authorization(service.sandbox.consent(start.url, username, "pass_good")).link
+        if bind:
+            service.sandbox.send_invitation(link.id)
+            service.sandbox.accept_invitation(link.id)
+            link = service.verify(link.id)
+        return link
+
+
+@pytest.fixture
+def stack_options() -> dict[str, Any]:
+    return {"preheat": False}
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path, stack_options: dict[str, Any]) -> Iterator[Dashboard]:
     from linkkit.cli import Stack, free_port
     from linkkit.config import Settings
 
-    home = tmp_path_factory.mktemp("dashboard")
     key = Fernet.generate_key().decode()
     env = {
-        "LINKKIT_DATABASE_URL": f"sqlite:///{home / 'registry.sqlite3'}",
+        "LINKKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
         "LINKKIT_SECRET_KEY": key,
-        "LINKKIT_HOME": str(home),
+        "LINKKIT_HOME": str(tmp_path),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     }
     stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
-                  preheat=True, pool_size=2)
+                  **stack_options)
     stack.start()
     try:
         settings = Settings(mode="sandbox", sandbox_url=stack.sandbox_url, public_url=stack.public_url,
@@ -93,3 +143,51 @@ def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_wizard(context: Any, dashboard: Dashboard) -> Any:
+    page = context.new_page()
+    page.goto(dashboard.wizard_url)
+    try:
+        page.get_by_text("Step 1 of 5").wait_for()
+    except Exception:
+        shot(page, "failed-open-wizard")
+        raise
+    return page
+
+
+def open_panel(context: Any, dashboard: Dashboard, first_account: str) -> Any:
+    """The linked-accounts page, once the row of ``first_account`` (an @username) shows."""
+    page = context.new_page()
+    page.goto(dashboard.panel_url)
+    link_row(page, first_account).wait_for()
+    return page
+
+
+def consent(popup: Any, username: str, *, allow: bool = True) -> None:
+    """Play the person on the sandbox's TikTok / TikTok Shop page in the new tab."""
+    popup.wait_for_load_state()
+    popup.locator("#username").fill(username)
+    popup.locator("#password").fill("pass_good")
+    popup.get_by_role("button", name="Authorize" if allow else "Cancel").click()
+
+
+def authorize_in_new_tab(page: Any, label: str, username: str, *, allow: bool = True) -> Any:
+    with page.context.expect_page() as popup_info:
+        page.get_by_role("button", name=label).click()
+    popup = popup_info.value
+    consent(popup, username, allow=allow)
+    return popup
+
+
+def choose_shop(page: Any) -> None:
+    page.get_by_label(SHOP_LABEL).check()
+    page.get_by_role("button", name="Use this shop").click()
+    page.get_by_text("Step 2 of 5").wait_for()
+    page.get_by_text("Seller Center rules that apply").wait_for()
+
+
+def link_row(page: Any, username: str) -> Any:
+    """The linked-accounts table row of the account ``@username`` (its buttons are inside it)."""
+    name = page.locator(".lk-names", has_text=username)
+    return page.locator(".lk-trow", has=name)
