@@ -39,7 +39,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         "LINKKIT_HOME": str(home),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     }
-    stack = Stack(ROOT / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
+    stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
                   preheat=True, pool_size=2)
     stack.start()
     try:
