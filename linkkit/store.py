@@ -565,7 +565,8 @@ class Store:
             linked_at = _utc(r["linked_at"])
             result.append(Link(
                 id=r["id"], shop_id=r["shop_id"], account=account, role=Role(r["role"]),
-                status=derive_status(unlinked_at=unlinked_at, linked_at=linked_at, checks=link_checks_),
+                status=derive_status(unlinked_at=unlinked_at, linked_at=linked_at, checks=link_checks_,
+                                     binding_evidence=r["binding_evidence"]),
                 created_at=_utc(r["created_at"]) or _now(), linked_at=linked_at, unlinked_at=unlinked_at,
                 last_verified_at=_utc(r["last_verified_at"]),
                 token_expires_at=_utc(r["token_refresh_expires_at"]) or _utc(r["token_expires_at"]),
@@ -773,9 +774,11 @@ class Store:
             record = self._pending({**row, "used_at": now})
             return record, verifier, bool(row["replace"])
 
-    def finish_pending(self, pending_id: int, outcome: str, result_link_id: int | None = None) -> None:
-        with self._write() as conn:
-            conn.execute(pending.update().where(pending.c.id == pending_id)
+    def finish_pending(self, pending_id: int, outcome: str, result_link_id: int | None = None, *,
+                       conn: Connection | None = None) -> None:
+        """Record the outcome of a claimed authorization (inside ``conn``'s transaction when given)."""
+        with self._maybe(conn) as c:
+            c.execute(pending.update().where(pending.c.id == pending_id)
                          .values(outcome=outcome, result_link_id=result_link_id, code_verifier=None, key_fp=None))
 
     @staticmethod

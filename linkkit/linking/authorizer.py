@@ -133,7 +133,6 @@ class Authorizer:
             self._p.event("authorization_failed", shop_id=record.shop_id, link_id=record.link_id,
                           role=record.role.value if record.role else "", detail=exc.reason)
             raise
-        self._p.registry.finish_pending(record.id, "ok", result.link.id if result.link else None)
         if record.provider is Provider.SHOP:
             for shop in result.shops:
                 self._on_shop_connected(shop)
@@ -148,6 +147,7 @@ class Authorizer:
             raise LinkError("TikTok Shop returned no shops for this seller.", reason="shop_not_connected")
         with self._p.registry.transaction() as conn:
             self._p.keeper.save(Provider.SHOP, token.open_id, token, conn=conn)
+            self._p.registry.finish_pending(record.id, "ok", conn=conn)  # one commit with what it produced
             for shop in shops:
                 self._p.registry.upsert_shop(shop, conn=conn)
                 self._p.event("shop_connected", shop_id=shop.id, detail=f"{shop.name} ({shop.region})", conn=conn)
@@ -190,6 +190,7 @@ class Authorizer:
                 link_id = p.registry.insert_link(shop.id, account.open_id, role, tokens.scopes, conn=conn)
                 p.event("authorized", shop_id=shop.id, link_id=link_id, username=account.username, role=role.value,
                         conn=conn, detail="TikTok account authorized; finish the link in Seller Center")
+            p.registry.finish_pending(record.id, "ok", link_id, conn=conn)  # one commit with the link it produced
         return AuthorizationResult(Provider.LOGIN_KIT, record.id, link=p.link(link_id))
 
     def _check_account(self, shop: Shop, role: Role, record: PendingAuthorization, tokens: TokenSet,

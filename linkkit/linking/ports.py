@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ from linkkit import rules
 from linkkit.clock import Clock
 from linkkit.errors import LinkError, ProviderError
 from linkkit.linking.tokens import TokenKeeper
-from linkkit.models import Link, Provider, Role, Shop, derive_status
+from linkkit.models import Link, Provider, Role, Shop
 from linkkit.seller_center.base import SellerCenter
 from linkkit.store import Store, StoredToken
 from linkkit.tiktok.clients import TikTokClients
@@ -18,13 +17,6 @@ from linkkit.tiktok.login_kit import LoginKitFlow
 from linkkit.tiktok.shop import ShopClient
 
 __all__ = ["Ports"]
-
-
-def _present(link: Link) -> Link:
-    """``link`` with its status derived from its checks *and* how its binding is known (claims, imports)."""
-    status = derive_status(unlinked_at=link.unlinked_at, linked_at=link.linked_at, checks=link.checks,
-                           binding_evidence=link.binding_evidence)
-    return link if status is link.status else dataclasses.replace(link, status=status)
 
 
 @dataclass
@@ -60,12 +52,11 @@ class Ports:
         link = self.registry.link(link_id)
         if link is None:
             raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
-        return _present(link)
+        return link
 
     def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,
               open_id: str | None = None) -> list[Link]:
-        found = self.registry.links(shop_id, include_unlinked=include_unlinked, open_id=open_id)
-        return [_present(link) for link in found]
+        return self.registry.links(shop_id, include_unlinked=include_unlinked, open_id=open_id)
 
     def event(self, kind: str, *, conn: Any = None, actor: str | None = None, **fields: Any) -> None:
         """Append an audit event, recorded under the acting identity."""

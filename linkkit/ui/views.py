@@ -661,8 +661,7 @@ class VerifyBody(_StepBody):
             f"<strong>Failing check: {esc(label)}</strong></p>{checks}{problem_html(problem)}</div>"
         )
         self._retry.layout.display = "" if entry.retryable else "none"
-        reauth = failing is not None and failing.reason in (
-            "scopes_missing", "token_expired", "token_revoked", "refresh_token_invalid", "wrong_account")
+        reauth = failing is not None and troubleshoot.needs_reauthorization(failing.reason)
         self._repair.layout.display = "" if reauth else "none"
         self._another.layout.display = "none"
         self._panel_link.value = ""
