@@ -15,7 +15,7 @@ UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --q
 PORT   ?=
 ARGS   ?=
 
-.PHONY: help install install-runtime dashboard test test-fast test-oldest lint lock pg-deps browser-deps bench clean
+.PHONY: help install install-runtime dashboard test test-fast test-oldest lint lock pg-deps hub-deps browser-deps bench clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -70,12 +70,17 @@ pg-deps:  ## install Debian's postgresql when initdb is missing (needs root or s
 	elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	else echo "postgresql is missing and cannot be installed here: the PostgreSQL tests will fail" >&2; fi
 
+# JupyterHub's proxy, from npm, into .venv/node (the team-deployment browser test starts a hub with it).
+hub-deps: install  ## install configurable-http-proxy (npm) into .venv/node when it is missing
+	@test -x $(VENV)/node/node_modules/.bin/configurable-http-proxy || \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy
+
 lint: install  ## ruff on everything, mypy on the package, import-linter when .importlinter exists
 	$(PY) -m ruff check linkkit tests benchmarks
 	$(PY) -m mypy
 	@if [ -f .importlinter ]; then echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports; fi
 
-test: install browser-deps pg-deps lint  ## every test: unit, integration, notebooks (nbval), browser (Playwright)
+test: install browser-deps pg-deps hub-deps lint  ## every test: unit, integration, notebooks (nbval), browser (Playwright)
 	$(PY) -m pytest -p no:cacheprovider
 
 test-fast: install  ## unit and integration tests only

@@ -12,6 +12,8 @@ Run it with ``jupyterhub -f deploy/jupyterhub_config.py`` after ``pip install 'l
                             (every server runs as the hub's own user: SimpleLocalProcessSpawner; demos and tests)
 ``LINKKIT_HUB_USERS``       comma-separated user names allowed in (empty: any user the authenticator accepts)
 ``LINKKIT_HUB_DUMMY_PASSWORD``  demos and tests only: DummyAuthenticator with this shared password
+``LINKKIT_HUB_STATE``       folder for the hub's own database and cookie secret (default: the current directory)
+``LINKKIT_HUB_API_PORT`` / ``LINKKIT_HUB_PROXY_API_PORT``  loopback ports of the hub's and the proxy's APIs
 
 TikTok must send everyone back to ONE registered redirect URI, while each member's dashboard lives under
 ``/user/<name>/``. JupyterHub's ``/hub/user-redirect/<path>`` forwards a logged-in person to ``/user/<them>/<path>``
@@ -35,6 +37,11 @@ PUBLIC_URL = os.environ.get("LINKKIT_HUB_PUBLIC_URL", HUB_URL).rstrip("/")
 STATE = Path(os.environ.get("LINKKIT_HUB_STATE", "."))  # the hub's own cookie secret and sqlite file
 
 c.JupyterHub.bind_url = HUB_URL
+# The hub's internal API and the proxy's API listen on loopback; their ports are settable when 8081/8001 are taken.
+if os.environ.get("LINKKIT_HUB_API_PORT"):
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{os.environ['LINKKIT_HUB_API_PORT']}"
+if os.environ.get("LINKKIT_HUB_PROXY_API_PORT"):
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ['LINKKIT_HUB_PROXY_API_PORT']}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 
@@ -61,6 +68,10 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_interval=300",
     "--MappingKernelManager.cull_connected=False",
 ]
+if c.JupyterHub.spawner_class == "simple" and os.geteuid() == 0:
+    c.Spawner.args.append("--allow-root")  # a demo hub run as root (containers, CI); LocalProcessSpawner never is
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
 c.Spawner.environment = {
     "LINKKIT_PUBLIC_URL": f"{PUBLIC_URL}/hub/user-redirect",
     "JUPYTER_PATH": os.pathsep.join(p for p in (str(PACKAGE / "share" / "jupyter"), os.environ.get("JUPYTER_PATH"))
@@ -68,8 +79,7 @@ c.Spawner.environment = {
 }
 # The shared registry, the shared key and the app settings reach every member's kernels; JupyterHub itself sets
 # JUPYTERHUB_USER, which linkkit records as the actor of every event.
-c.Spawner.env_keep = [*c.Spawner.env_keep, *sorted(k for k in os.environ if k.startswith("LINKKIT_")
-                                                  and not k.startswith("LINKKIT_HUB_"))]
+c.Spawner.env_keep.extend(sorted(k for k in os.environ if k.startswith("LINKKIT_") and not k.startswith("LINKKIT_HUB_")))
 
 # --- the sandbox, for a demo without TikTok credentials ----------------------------------------------------------
 if os.environ.get("LINKKIT_MODE", "sandbox") == "sandbox" and not os.environ.get("LINKKIT_SANDBOX_URL"):

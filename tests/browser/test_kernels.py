@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet
 
 from tests.browser.conftest import shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]  # 20+ page loads
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL_SIZE = 1
