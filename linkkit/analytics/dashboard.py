@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -186,6 +187,9 @@ class DashboardModel:
         self._con = connect()
         if memory_limit:
             self._con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
+            # spill to the system's temp directory, not to ./.tmp wherever the kernel happens to run
+            spill = tempfile.mkdtemp(prefix="linkkit-duckdb-")
+            self._con.execute(f"SET temp_directory = {_sql_str(spill)}")
         src: FrameLike | None = orders
         if src is None and not data.orders.empty:
             src = order_table(data.orders)

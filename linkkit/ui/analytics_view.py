@@ -353,15 +353,14 @@ class AnalyticsView:
         def work() -> None:
             try:
                 data = loader(self._report)
+                self._loaded = True
+                self.set_data(data)  # inside the try: a bad frame shows its error instead of killing the thread
             except LinkkitError as exc:
                 self._error.value = f"<div style='color:#b00020'><b>{html.escape(exc.message)}</b></div>"
                 log.warning("analytics load failed: %s", exc.message)
             except Exception:
                 self._error.value = "<div style='color:#b00020'>Loading failed; see the log.</div>"
                 log.exception("analytics load failed")
-            else:
-                self._loaded = True
-                self.set_data(data)
             finally:
                 self._loaded = True
                 if self._model is None:

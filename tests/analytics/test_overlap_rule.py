@@ -235,7 +235,7 @@ def frames(orders: list[dict[str, Any]], links: list[dict[str, Any]]) -> tuple[p
     return od, lk
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
