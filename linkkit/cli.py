@@ -329,29 +329,16 @@ class DashboardOptions:
 
 
 def _settings(*, read_only: bool = False, **overrides: Any) -> Any:
-    from linkkit.config import Settings
-    from linkkit.errors import ConfigError
+    """Settings from the environment and linkkit.toml; commands that call TikTok also need the app's secrets.
 
-    try:
-        return Settings.load(**overrides)
-    except ConfigError:
-        configured = os.environ.get("LINKKIT_MODE") or str(_config_file().get("linkkit", {}).get("mode", ""))
-        if not read_only or configured.strip().lower() != "live":
-            raise
-        original = sys.exc_info()[1]
-        assert original is not None
-    # Read-only commands (status, export) only read the registry: they need its URL and key, not the TikTok app's
-    # secrets. Settings checks live credentials when it is built, so build it without that check; LinkService still
-    # refuses every TikTok call without them ("TikTok app credentials are missing").
-    # TODO(merge): core-ports — if Settings checks live credentials on first use instead, drop this fallback.
-    try:
-        registry_only = Settings.load(mode="sandbox", **overrides)
-    except ConfigError:
-        raise original from None
-    settings = object.__new__(Settings)
-    for name, value in vars(registry_only).items():
-        object.__setattr__(settings, name, value)
-    object.__setattr__(settings, "mode", "live")
+    Read-only commands (status, export) only read the registry: they need its URL and key, not the TikTok app's
+    secrets, so the credential check is left to the first TikTok call.
+    """
+    from linkkit.config import Settings
+
+    settings = Settings.load(**overrides)
+    if not read_only:
+        settings.require_credentials()
     return settings
 
 
@@ -527,8 +514,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise DataFormatError(f"Cannot export to {path.name!r}: unknown file type {path.suffix or '(none)'}",
                               expected="a name ending in " + ", ".join(FORMATS))
     service = _service(read_only=True)
-    # TODO(merge): core-ports adds LinkService.link_intervals(); call it instead of reading the store here.
-    rows = service.store.link_intervals()
+    rows = service.link_intervals()
     try:
         count = write_table(rows, path, columns=LINK_INTERVAL_COLUMNS)
     except OSError as exc:

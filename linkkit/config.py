@@ -101,16 +101,25 @@ class Settings:
         if self.pkce_encoding not in ("hex", "base64url"):
             raise ConfigError(f"pkce_encoding must be 'hex' or 'base64url', not {self.pkce_encoding!r}.")
         if self.mode == "live":
-            missing = [name for name in ("client_key", "client_secret", "app_key", "app_secret", "service_id")
-                       if not getattr(self, name)]
-            if missing:
-                env = ", ".join(_ENV_FIELDS[name] for name in missing)
-                raise ConfigError(f"Live mode needs your TikTok app credentials: set {env} (or linkkit.toml).")
             if not self.public_url.startswith("https://") and not _is_loopback(self.public_url):
                 raise ConfigError("In live mode the dashboard's public URL must be https:// (or a loopback URL).")
         if self.database_url and not self.database_url.startswith("sqlite") and not self.secret_key:
             raise ConfigError("A shared registry database needs a shared key: set LINKKIT_SECRET_KEY to the same "
                               "Fernet key on every machine (a key generated per machine is refused).")
+
+    def require_credentials(self) -> None:
+        """Raise :class:`ConfigError` naming the TikTok app credentials live mode lacks.
+
+        Checked when TikTok is first needed (and up front by commands that talk to TikTok), not when settings
+        are built: reading the registry (``linkkit status``, ``export``) needs its URL and key only.
+        """
+        if self.mode != "live":
+            return
+        missing = [name for name in ("client_key", "client_secret", "app_key", "app_secret", "service_id")
+                   if not getattr(self, name)]
+        if missing:
+            env = ", ".join(_ENV_FIELDS[name] for name in missing)
+            raise ConfigError(f"Live mode needs your TikTok app credentials: set {env} (or linkkit.toml).")
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

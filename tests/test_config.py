@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 import pytest
 
 from linkkit.config import Settings
@@ -17,11 +19,24 @@ def test_sandbox_is_the_default() -> None:
     assert settings.redirect_uri == "http://127.0.0.1:8866/voila/render/01_link_accounts.ipynb"
 
 
-def test_live_mode_needs_app_credentials() -> None:
+def test_live_mode_needs_app_credentials_when_tiktok_is_called() -> None:
+    settings = Settings(mode="live")  # reading the registry needs no app secrets
     with pytest.raises(ConfigError) as caught:
-        Settings(mode="live")
+        settings.require_credentials()
     assert caught.value.reason == "config_invalid"
     assert "LINKKIT_CLIENT_KEY" in caught.value.message
+
+
+def test_a_live_service_refuses_tiktok_calls_without_credentials(tmp_path: Any, secret_key: str) -> None:
+    from linkkit.linking import LinkService
+
+    service = LinkService.from_settings(Settings(mode="live", database_url=f"sqlite:///{tmp_path}/r.db",
+                                                 secret_key=secret_key))
+    assert service.links() == []  # the registry is readable
+    with pytest.raises(ConfigError) as caught:
+        service.begin_shop_authorization()
+    assert "LINKKIT_APP_SECRET" in caught.value.message
+    assert service.store.counts()["pending_authorizations"] == 0, "nothing was minted"
 
 
 def test_live_endpoints_are_tiktoks(monkeypatch: pytest.MonkeyPatch) -> None:

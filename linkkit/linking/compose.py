@@ -38,6 +38,7 @@ __all__ = ["build_ports"]
 
 
 def _app_config(settings: Settings, world: dict[str, Any] | None = None) -> AppConfig:
+    settings.require_credentials()
     values = {"client_key": settings.client_key, "client_secret": settings.client_secret,
               "app_key": settings.app_key, "app_secret": settings.app_secret, "service_id": settings.service_id}
     if world is not None:
