@@ -136,8 +136,14 @@ def test_twenty_opened_and_closed_wizards_leave_only_the_preheated_kernels(
             seen.append(kernel_id(page))
             assert seen[-1] != seen[-2], "a reload should get a kernel of its own"
             assert kernels.wait_for(baseline + 1) == baseline + 1, f"round {round_}: a reloaded page keeps one"
-        # 3. a second tab beside the first (the OAuth return tab shape: the wizard's URL with code and state)
-        second, kid2 = open_wizard(context, stack.local_dashboard_url + "?code=not-a-code&state=not-a-state")
+        # 3. the OAuth return tab (the wizard's URL with code and state): linkkit's server answers it, no kernel
+        returned = context.new_page()
+        returned.goto(stack.local_dashboard_url + "?code=not-a-code&state=not-a-state")
+        returned.locator("#lk-outcome").wait_for()
+        assert kernels.wait_for(baseline + 1) == baseline + 1, f"round {round_}: the return tab started a kernel"
+        returned.close(run_before_unload=True)
+        # 4. a second wizard tab beside the first
+        second, kid2 = open_wizard(context, stack.local_dashboard_url)
         pages_opened += 1
         seen.append(kid2)
         assert kernels.wait_for(baseline + 2) == baseline + 2, f"round {round_}: two open pages, two kernels"
