@@ -118,8 +118,19 @@ def test_two_members_log_in_and_each_gets_a_wizard_running_as_them(hub: dict[str
             assert env["LINKKIT_PUBLIC_URL"] == f"{hub['url']}/hub/user-redirect", user
             assert env["LINKKIT_DATABASE_URL"] == hub["env"]["LINKKIT_DATABASE_URL"], user
             assert env["LINKKIT_SECRET_KEY"] == hub["env"]["LINKKIT_SECRET_KEY"], user
-    # TODO(merge): when linkkit.identity lands (actor = JUPYTERHUB_USER), have each member start an authorization
-    # here and assert that the registry's events carry {"alice", "bob"} as actors; on this branch the kernels'
-    # environment above is what reaches identity.
+    # Who did what: each member's wizard minted its Seller Center authorization in their own kernel (Jupyter
+    # Server has no linkkit routes, so step 1 mints in the kernel); the shared registry's events name them.
+    from linkkit.config import Settings
+    from linkkit.linking import LinkService
+
+    service = LinkService.from_settings(Settings(
+        mode="sandbox", sandbox_url=f"http://127.0.0.1:{hub['env']['LINKKIT_SANDBOX_PORT']}",
+        database_url=hub["env"]["LINKKIT_DATABASE_URL"], secret_key=hub["env"]["LINKKIT_SECRET_KEY"]))
+    deadline = time.monotonic() + 60
+    actors: set[str] = set()
+    while time.monotonic() < deadline and not set(USERS) <= actors:
+        actors = {e.actor for e in service.events(kinds=["authorization_started"])}
+        time.sleep(0.5)
+    assert set(USERS) <= actors, f"events were written as {sorted(actors)}"
     for page in pages.values():
         page.context.close()
