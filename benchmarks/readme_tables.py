@@ -61,10 +61,12 @@ def _attribution(r: dict[str, Any]) -> list[str]:
     ]
     for row in r.get("scaling", []):
         out.append(
-            f"| {row['orders']:,} | {_n(row['linkkit_s'])} ({_n(row['linkkit_worst_s'])}) | {_n(row['linkkit_mib'], 0)} "
+            f"| {row['orders']:,} | {_n(row['linkkit_s'])} ({_n(row['linkkit_worst_s'])}) "
+            f"| {_n(row['linkkit_mib'], 0)} "
             f"| {row['fastest_rival']} | {_n(row['fastest_rival_s'])} ({_n(row['fastest_rival_worst_s'])}) "
             f"| {_n(row['fastest_rival_mib'], 0)} | {_n(row['pandas_s'])} ({_n(row['pandas_worst_s'])}) "
-            f"| {_n(row['pandas_mib'], 0)} | {_n(row['linkkit_vs_fastest_rival'])}× | {_n(row['pandas_vs_linkkit'])}× |")
+            f"| {_n(row['pandas_mib'], 0)} | {_n(row['linkkit_vs_fastest_rival'])}× "
+            f"| {_n(row['pandas_vs_linkkit'])}× |")
     scaling = r.get("scaling", [])
     within = [f"{row['orders']:,}" for row in scaling if row["linkkit_vs_fastest_rival"] <= 1.1]
     beats = [f"{row['orders']:,}" for row in scaling if row["linkkit_vs_fastest_rival"] < 1.0]
@@ -141,7 +143,7 @@ def render(results: dict[str, Any]) -> str:
     lines = [BEGIN, ""]
     for key, section in SECTIONS:
         if key in results:
-            lines += section(results[key]) + [""]
+            lines += [*section(results[key]), ""]
     lines.append(END)
     return "\n".join(lines)
 
