@@ -204,6 +204,13 @@ class LinkService:
         return load_analytics_data(ShopRecords(self.store, shop_id), self._ports.shop_client(shop),
                                    [ShopSource(shop.id, shop.cipher)], start=start, end=end, progress=progress)
 
+    def shop_webhook_signature(self, raw_body: bytes) -> str:
+        """The signature TikTok Shop puts on a webhook with ``raw_body`` for this app (the receiver compares)."""
+        from linkkit.tiktok.signing import webhook_signature
+
+        app = self._ports.clients.app
+        return webhook_signature(app.app_key, app.app_secret, raw_body)
+
     def health(self) -> dict[str, Any]:
         """Mode, registry, links by status, tokens expiring within 7 days — for ``linkkit status``."""
         return health_report(self.settings.mode, self.store, self.links(), self.now(), self.sandbox)
