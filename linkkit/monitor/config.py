@@ -14,7 +14,7 @@
     channels = ["dashboard", "email", "webhook"]
     alerts_per_link_per_day = 3        # beyond this, a link's alerts on a channel are suppressed
     repair_url = "{public_url}/voila/render/01_link_accounts.ipynb?repair={link_id}"
-    shop_url = "{public_url}/voila/render/01_link_accounts.ipynb?shop={shop_id}"
+    shop_url = "{public_url}/voila/render/01_link_accounts.ipynb?shop_id={shop_id}"
     listen = "127.0.0.1:8870"
     webhook_path = "/webhooks/tiktok-shop"
 
@@ -54,7 +54,7 @@ __all__ = ["CHANNELS", "INTERVAL_ENV", "EmailConfig", "MonitorConfig", "WebhookC
 
 CHANNELS = ("dashboard", "email", "webhook")
 DEFAULT_REPAIR_URL = "{public_url}/voila/render/01_link_accounts.ipynb?repair={link_id}"
-DEFAULT_SHOP_URL = "{public_url}/voila/render/01_link_accounts.ipynb?shop={shop_id}"
+DEFAULT_SHOP_URL = "{public_url}/voila/render/01_link_accounts.ipynb?shop_id={shop_id}"
 #: Overrides the schedule with a fixed interval in seconds (the sandbox dashboard's fast demo schedule).
 INTERVAL_ENV = "LINKKIT_MONITOR_INTERVAL_SECONDS"
 

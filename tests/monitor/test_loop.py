@@ -86,7 +86,7 @@ def test_a_seller_deauthorizing_in_the_sandbox_reaches_the_receiver_and_the_dash
     (alert,) = [a for kind, a in shown if kind == "deauthorized"]
     assert alert.shop_id == MAPLE
     assert alert.troubleshooting_title == troubleshoot.entry("shop_not_connected").title
-    assert f"shop={MAPLE}" in alert.repair_url
+    assert alert.repair_url.endswith(f"01_link_accounts.ipynb?shop_id={MAPLE}")  # the wizard selects the shop
 
 
 def test_the_sandbox_clock_passing_30_days_before_expiry_raises_expiring(
