@@ -237,12 +237,12 @@ class Stack:
                 from linkkit.sandbox_client import SandboxControl
 
                 SandboxControl(f"{self.sandbox_url}/_sandbox").set_shop_redirect(self.dashboard_url)
+            from linkkit.monitor.stack import start_monitor  # the health monitor; the sandbox's webhooks go to it
+
+            self.processes += start_monitor(env, sandbox_url=self.sandbox_url, output=out, timeout=timeout)
             voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)
             self.processes.append(voila)
             _wait_http(self.local_url + "/", timeout, voila)
-            from linkkit.monitor.stack import start_monitor  # the health monitor; the sandbox's webhooks go to it
-
-            self.processes.append(start_monitor(env, sandbox_url=self.sandbox_url, output=out, timeout=timeout))
         except BaseException:
             self.stop()
             raise

@@ -1,11 +1,13 @@
 """The monitor as one more child process of the dashboard (``make dashboard`` / ``linkkit dashboard``).
 
-:class:`linkkit.cli.Stack` calls :func:`start_monitor` after the sandbox and Voila are up and stops the
-process with the others. The child runs ``linkkit monitor --listen 127.0.0.1:<free port>`` with the
-dashboard's environment. In sandbox mode it runs a pass every :data:`SANDBOX_INTERVAL_SECONDS` (through
-``LINKKIT_MONITOR_INTERVAL_SECONDS``, unless that is set already), and the sandbox's webhook emitter is
-pointed at its receiver (``POST /_sandbox/webhooks``), so advancing the sandbox clock with
-``POST /_sandbox/clock`` shows an alert in the dashboard within a pass or two.
+:class:`linkkit.cli.Stack` calls :func:`start_monitor` after the sandbox is up and before Voila, and stops
+the process with the others. The child runs ``linkkit monitor --listen 127.0.0.1:<free port>`` with the
+dashboard's environment. A monitor that cannot start (say, an invalid ``[monitor]`` table) is logged and
+left out: the dashboard starts without it. In sandbox mode it runs a pass every
+:data:`SANDBOX_INTERVAL_SECONDS` (through ``LINKKIT_MONITOR_INTERVAL_SECONDS``, unless that is set
+already), and the sandbox's webhook emitter is pointed at its receiver (``POST /_sandbox/webhooks``), so
+advancing the sandbox clock with ``POST /_sandbox/clock`` shows an alert in the dashboard within a pass or
+two.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float)
 
 
 def start_monitor(env: dict[str, str], *, sandbox_url: str | None, output: int | IO[Any] | None = None,
-                  timeout: float = 90.0) -> subprocess.Popen[bytes]:
+                  timeout: float = 90.0) -> list[subprocess.Popen[bytes]]:
     """Start ``linkkit monitor --listen`` as a child process (its own session, like the others).
 
     Args:
@@ -61,7 +63,8 @@ def start_monitor(env: dict[str, str], *, sandbox_url: str | None, output: int |
         timeout: Seconds to wait for the receiver to listen.
 
     Returns:
-        The process; the caller stops it (SIGTERM to its process group).
+        ``[process]`` (the caller stops it: SIGTERM to its process group), or ``[]`` when the monitor exited
+        at start.
     """
     port = _free_port()
     child_env = dict(env)
@@ -71,7 +74,12 @@ def start_monitor(env: dict[str, str], *, sandbox_url: str | None, output: int |
         [sys.executable, "-m", "linkkit.cli", "monitor", "--listen", f"127.0.0.1:{port}"],
         env=child_env, stdout=output, stderr=output, start_new_session=True)
     try:
-        _wait_listening(port, process, timeout)
+        try:
+            _wait_listening(port, process, timeout)
+        except RuntimeError:
+            log.warning("linkkit monitor exited at start (code %s): the dashboard runs without it; run "
+                        "`linkkit monitor --once` to see why.", process.returncode)
+            return []
         if sandbox_url:
             path = load_config(child_env.get("LINKKIT_CONFIG") or None).webhook_path
             receiver = f"http://127.0.0.1:{port}{path}"
@@ -82,4 +90,4 @@ def start_monitor(env: dict[str, str], *, sandbox_url: str | None, output: int |
         process.terminate()
         process.wait(timeout=15)
         raise
-    return process
+    return [process]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_the_dashboards_monitor_receives_the_sandboxs_webhooks_and_stops_on_sigt
            "LINKKIT_MODE": "sandbox", "LINKKIT_SANDBOX_URL": h.sandbox_url, "LINKKIT_DATABASE_URL": registry_url,
            "LINKKIT_SECRET_KEY": secret_key, "LINKKIT_PUBLIC_URL": "http://127.0.0.1:1/linkkit",
            "LINKKIT_CONFIG": str(tmp_path / "absent.toml")}
-    process = start_monitor(env, sandbox_url=h.sandbox_url, output=None, timeout=60)
+    (process,) = start_monitor(env, sandbox_url=h.sandbox_url, output=None, timeout=60)
     try:
         hooks = h.control("GET", "/webhooks")
         assert hooks["url"].startswith("http://127.0.0.1:") and hooks["url"].endswith("/webhooks/tiktok-shop")
@@ -46,3 +47,12 @@ def test_the_dashboards_monitor_receives_the_sandboxs_webhooks_and_stops_on_sigt
         code = process.wait(timeout=30)
         h.control("DELETE", "/webhooks")
     assert code == 0  # SIGTERM ends the pass in hand and closes the receiver: a clean exit
+
+
+def test_a_monitor_that_cannot_start_leaves_the_dashboard_running_without_it(tmp_path: Path) -> None:
+    bad = tmp_path / "linkkit.toml"
+    bad.write_text("[monitor]\nchannels = ['pager']\n", encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LINKKIT_HOME": str(tmp_path / "home"),
+           "LINKKIT_MODE": "live", "LINKKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+           "LINKKIT_CONFIG": str(bad)}
+    assert start_monitor(env, sandbox_url=None, output=subprocess.DEVNULL, timeout=60) == []
