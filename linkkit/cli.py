@@ -129,7 +129,7 @@ def _normal_base_url(base_url: str) -> str:
 
 
 class Stack:
-    """The sandbox and Voila as child processes.
+    """The sandbox, Voila and the health monitor as child processes.
 
     Args:
         notebooks: The folder Voila serves.
@@ -237,6 +237,9 @@ class Stack:
                 from linkkit.sandbox_client import SandboxControl
 
                 SandboxControl(f"{self.sandbox_url}/_sandbox").set_shop_redirect(self.dashboard_url)
+            from linkkit.monitor.stack import start_monitor  # the health monitor; the sandbox's webhooks go to it
+
+            self.processes += start_monitor(env, sandbox_url=self.sandbox_url, output=out, timeout=timeout)
             voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)
             self.processes.append(voila)
             _wait_http(self.local_url + "/", timeout, voila)

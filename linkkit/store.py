@@ -19,7 +19,7 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
     >>> store.schema_version()
-    2
+    3
     >>> mask_url("postgresql+psycopg://linkkit:hunter2@db.example:5432/linkkit")
     'postgresql+psycopg://linkkit:***@db.example:5432/linkkit'
 """
@@ -210,7 +210,7 @@ pending = sa.Table(
 )
 
 #: The newest Alembic revision this code knows (revision ids are zero-padded numbers: ``"0002"``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _HEAD = f"{SCHEMA_VERSION:04d}"
 #: pg_advisory_xact_lock key serialising migrations on PostgreSQL ("linkkit" in ASCII).
 _MIGRATION_LOCK = 0x6C696E6B6B6974

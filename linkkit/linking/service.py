@@ -191,11 +191,6 @@ class LinkService:
                                  if link.binding_evidence != EVIDENCE_IMPORTED)
         return sum(int(self._ports.login_token(open_id, force=force)[1]) for open_id in open_ids)
 
-    def webhook_credentials(self) -> tuple[str, str]:
-        """The TikTok Shop app's ``(app_key, app_secret)``, which sign the webhooks TikTok Shop sends."""
-        app = self._ports.clients.app
-        return app.app_key, app.app_secret
-
     def shop_client(self, shop_id: str) -> ShopClient:
         """A signed TikTok Shop client for ``shop_id`` (for analysts' notebooks; the UI uses analytics_data)."""
         return self._ports.shop_client(self.shop(shop_id))
@@ -208,6 +203,13 @@ class LinkService:
         shop = self.shop(shop_id)
         return load_analytics_data(ShopRecords(self.store, shop_id), self._ports.shop_client(shop),
                                    [ShopSource(shop.id, shop.cipher)], start=start, end=end, progress=progress)
+
+    def shop_webhook_signature(self, raw_body: bytes) -> str:
+        """The signature TikTok Shop puts on a webhook with ``raw_body`` for this app (the receiver compares)."""
+        from linkkit.tiktok.signing import webhook_signature
+
+        app = self._ports.clients.app
+        return webhook_signature(app.app_key, app.app_secret, raw_body)
 
     def health(self) -> dict[str, Any]:
         """Mode, registry, links by status, tokens expiring within 7 days — for ``linkkit status``."""

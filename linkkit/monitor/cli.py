@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import threading
 from typing import Any
@@ -57,9 +58,11 @@ def run(args: argparse.Namespace) -> int:
     from linkkit.monitor.service import Monitor
     from linkkit.monitor.webhooks import serve
 
+    service: LinkService | None = None
     try:
         config = load_config(args.config)
-        monitor = Monitor(LinkService.from_settings(), config=config)
+        service = LinkService.from_settings()
+        monitor = Monitor(service, config=config)
         if args.once:
             report = monitor.run_once()
             if args.json:
@@ -72,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
                     f"{len(report.events)} health event(s)\n")
             return 1 if any(e.startswith("job_failed") for e in report.errors) else 0
         stop = threading.Event()
+        # The dashboard stops its children with SIGTERM: finish the pass in hand and close the receiver.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
         if args.listen is not None:
             host, port = _host_port(args.listen or config.listen)
             sys.stdout.write(f"linkkit monitor: webhooks on http://{host}:{port}{config.webhook_path}\n")
@@ -83,3 +89,6 @@ def run(args: argparse.Namespace) -> int:
     except LinkkitError as exc:
         sys.stderr.write(f"linkkit monitor: {exc.message}\n")
         return 1
+    finally:
+        if service is not None:
+            service.store.close()  # the registry's connections (a PostgreSQL pool) go with the command

@@ -14,7 +14,7 @@
     channels = ["dashboard", "email", "webhook"]
     alerts_per_link_per_day = 3        # beyond this, a link's alerts on a channel are suppressed
     repair_url = "{public_url}/voila/render/01_link_accounts.ipynb?repair={link_id}"
-    shop_url = "{public_url}/voila/render/01_link_accounts.ipynb?shop={shop_id}"
+    shop_url = "{public_url}/voila/render/01_link_accounts.ipynb?shop_id={shop_id}"
     listen = "127.0.0.1:8870"
     webhook_path = "/webhooks/tiktok-shop"
 
@@ -50,11 +50,13 @@ from typing import Any
 
 from linkkit.errors import ConfigError
 
-__all__ = ["CHANNELS", "EmailConfig", "MonitorConfig", "WebhookConfig", "load_config"]
+__all__ = ["CHANNELS", "INTERVAL_ENV", "EmailConfig", "MonitorConfig", "WebhookConfig", "load_config"]
 
 CHANNELS = ("dashboard", "email", "webhook")
 DEFAULT_REPAIR_URL = "{public_url}/voila/render/01_link_accounts.ipynb?repair={link_id}"
-DEFAULT_SHOP_URL = "{public_url}/voila/render/01_link_accounts.ipynb?shop={shop_id}"
+DEFAULT_SHOP_URL = "{public_url}/voila/render/01_link_accounts.ipynb?shop_id={shop_id}"
+#: Overrides the schedule with a fixed interval in seconds (the sandbox dashboard's fast demo schedule).
+INTERVAL_ENV = "LINKKIT_MONITOR_INTERVAL_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,24 @@ def _known(cls: Any, values: dict[str, Any], where: str) -> None:
 
 
 def load_config(path: str | Path | None = None) -> MonitorConfig:
-    """Read ``[monitor]`` from ``path`` (default ``$LINKKIT_CONFIG`` or ``./linkkit.toml``); defaults if absent."""
+    """Read ``[monitor]`` from ``path`` (default ``$LINKKIT_CONFIG`` or ``./linkkit.toml``); defaults if absent.
+
+    ``$LINKKIT_MONITOR_INTERVAL_SECONDS``, when set, replaces the schedule with that fixed interval.
+    """
     config_path = Path(path) if path is not None else Path(os.environ.get("LINKKIT_CONFIG", "linkkit.toml"))
-    if not config_path.is_file():
-        return MonitorConfig.from_mapping({})
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_path} is not valid TOML: {exc}", reason="config_invalid") from exc
-    return MonitorConfig.from_mapping(data.get("monitor", {}) or {})
+    table: dict[str, Any] = {}
+    if config_path.is_file():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path} is not valid TOML: {exc}", reason="config_invalid") from exc
+        table = dict(data.get("monitor", {}) or {})
+    interval = os.environ.get(INTERVAL_ENV, "").strip()
+    if interval:
+        try:
+            table["interval_seconds"] = float(interval)
+        except ValueError:
+            raise ConfigError(f"{INTERVAL_ENV} must be a number of seconds.", reason="config_invalid") from None
+        if table["interval_seconds"] <= 0:
+            raise ConfigError(f"{INTERVAL_ENV} must be positive.", reason="config_invalid")
+    return MonitorConfig.from_mapping(table)

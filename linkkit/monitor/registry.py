@@ -1,7 +1,8 @@
 """The monitor's tables and all of their SQL: health events, alert deliveries, received webhooks, leases.
 
 The tables live on the registry's own :data:`linkkit.store.metadata` and use the registry's engine, so one
-database holds everything; only these tables are created here (``create_all(tables=…)``). Every statement
+database holds everything. They are created by the registry's Alembic revision ``0003``
+(:mod:`linkkit.migrations`), which :class:`~linkkit.store.Store` runs on open: the schema has one path. Every statement
 is portable SQLAlchemy Core (SQLite and PostgreSQL). De-duplication is done by unique keys, never by a
 read-then-write race: a second monitor inserting the same health event or the same TikTok notification
 hits the unique constraint and learns it lost.
@@ -198,17 +199,11 @@ class MonitorRegistry:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
-        self.create_tables()
 
     def __repr__(self) -> str:
         return f"MonitorRegistry({self.store!r})"
 
     # --- set-up -------------------------------------------------------------------------------------------
-
-    def create_tables(self) -> None:
-        """Create the monitor's tables if missing (the Alembic revision replaces this at merge)."""
-        with self._write() as conn:
-            metadata.create_all(conn, tables=list(TABLES))
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -24,11 +24,11 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -37,6 +37,7 @@ import tornado.netutil
 import tornado.web
 
 from linkkit.monitor.service import Monitor
+from linkkit.tiktok.signing import webhook_signature
 
 __all__ = ["ReceiverServer", "expected_signature", "make_app", "serve"]
 
@@ -46,15 +47,14 @@ MAX_BODY = 1024 * 1024
 
 
 def expected_signature(app_key: str, app_secret: str, body: bytes) -> str:
-    """TikTok Shop's webhook signature for ``body`` (lowercase hex)."""
-    return hmac.new(app_secret.encode(), app_key.encode() + body, hashlib.sha256).hexdigest()
+    """TikTok Shop's webhook signature for ``body`` (:func:`linkkit.tiktok.signing.webhook_signature`)."""
+    return webhook_signature(app_key, app_secret, body)
 
 
 class _WebhookHandler(tornado.web.RequestHandler):
-    def initialize(self, monitor: Monitor, app_key: str, app_secret: str, executor: ThreadPoolExecutor) -> None:
+    def initialize(self, monitor: Monitor, sign: Callable[[bytes], str], executor: ThreadPoolExecutor) -> None:
         self.monitor = monitor
-        self.app_key = app_key
-        self.app_secret = app_secret
+        self.sign = sign
         self.executor = executor
 
     def check_xsrf_cookie(self) -> None:  # a machine-to-machine POST, authenticated by its signature
@@ -71,7 +71,7 @@ class _WebhookHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         body = self.request.body
         given = self.request.headers.get("Authorization", "").strip().encode("utf-8", "replace")
-        wanted = expected_signature(self.app_key, self.app_secret, body).encode()
+        wanted = self.sign(body).encode()
         if not hmac.compare_digest(given.lower(), wanted):
             log.warning("Refused a webhook with a bad signature")
             self._answer(401, {"code": 401, "message": "invalid signature"})
@@ -110,18 +110,25 @@ def make_app(monitor: Monitor, *, app_key: str | None = None, app_secret: str | 
 
     Args:
         monitor: Stores and acts on the events.
-        app_key / app_secret: The TikTok Shop app's; read from the service's credentials when ``None``
-            (in sandbox mode, from the sandbox's world).
+        app_key / app_secret: The TikTok Shop app's; when ``None`` the service signs
+            (:meth:`~linkkit.linking.LinkService.shop_webhook_signature`: its configured app, or in sandbox
+            mode the sandbox world's), so the secret never leaves the façade.
         path: Where TikTok POSTs (``[monitor] webhook_path``).
         executor: Threads for the database work and acting after the reply.
     """
+    sign: Callable[[bytes], str]
     if app_key is None or app_secret is None:
-        app_key, app_secret = monitor.service.webhook_credentials()
+        sign = monitor.service.shop_webhook_signature
+    else:
+        key, secret = app_key, app_secret
+
+        def sign(body: bytes) -> str:
+            return webhook_signature(key, secret, body)
+
     executor = executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="monitor-webhook")
     route = path or monitor.config.webhook_path
     return tornado.web.Application(
-        [(route, _WebhookHandler, {"monitor": monitor, "app_key": app_key, "app_secret": app_secret,
-                                   "executor": executor})],
+        [(route, _WebhookHandler, {"monitor": monitor, "sign": sign, "executor": executor})],
         log_function=_log_request,
     )
 

@@ -43,7 +43,14 @@ def page_query() -> str:
         from voila.utils import get_query_string
     except ImportError:  # pragma: no cover - voila is a dependency
         return os.environ.get("QUERY_STRING", "") or ""
-    return get_query_string() or ""
+    with _QUERY_LOCK:  # Voila answers one waiter per kernel: later callers get the first one's answer
+        if not _QUERY:
+            _QUERY.append(get_query_string() or "")
+        return _QUERY[0]
+
+
+_QUERY_LOCK = threading.Lock()
+_QUERY: list[str] = []
 
 
 def _service(service: LinkService | None) -> LinkService:
@@ -96,6 +103,9 @@ def onboarding_app(service: LinkService | None = None, *, query: str | None = No
         wizard = Wizard(svc, poll_interval=poll_interval, web_base=web_base, relay=relay)
         wizard.prepare()
         view = WizardView(wizard)
+        from linkkit.ui.alerts import attach_alerts  # the health monitor's banner
+
+        attach_alerts(view, svc)
     except Exception as exc:  # never a traceback on the page
         log.exception("the onboarding wizard could not start")
         return _failure_view(exc, "Link your TikTok accounts")
@@ -129,6 +139,9 @@ def accounts_app(service: LinkService | None = None, *, analytics: bool = True) 
         panel = AccountsPanel(svc)
         panel.load()
         view = AccountsView(panel, analytics=analytics)
+        from linkkit.ui.alerts import attach_alerts  # the health monitor's banner and Alerts tab
+
+        attach_alerts(view, svc, alerts_tab=True)
     except Exception as exc:
         log.exception("the linked-accounts page could not start")
         return _failure_view(exc, "Linked accounts")

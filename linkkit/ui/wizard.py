@@ -283,6 +283,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             return
         self.shops = list(self.service.connected_shops())
         params = {k: v[-1] for k, v in parse_qs((query or "").lstrip("?")).items()}
+        if params.get("repair", "").isdigit() and self.open_repair(int(params["repair"])):
+            return  # an alert's Repair (linkkit.ui.alerts): update mode for that link
         shop_id = params.get("shop_id")
         if "role" not in params and self.resume(shop_id):
             return
@@ -673,6 +675,18 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.replace = False
         self.go(Step.AUTHORIZE)
         self.mint_authorization()
+
+    def open_repair(self, link_id: int) -> bool:
+        """``?repair=<link_id>`` (an alert's Repair): reopen the wizard in update mode for that active link."""
+        link = next((item for item in self.service.links() if item.id == link_id), None)
+        if link is None or all(shop.id != link.shop_id for shop in self.shops):
+            self.notice = "That link is no longer active here: pick a shop to link an account again."
+            return False
+        self._load_link_context(link)
+        self.link = link
+        self.notice = f"Repairing @{link.account.username}: authorize the same account again below."
+        self.repair()
+        return True
 
     # ------------------------------------------------------------------ navigation
 

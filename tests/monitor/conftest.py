@@ -9,7 +9,6 @@ import pytest
 
 from linkkit.monitor import Monitor, MonitorConfig, MonitorRegistry
 from tests.integration.conftest import MAPLE, Harness, h, make_harness  # noqa: F401  (fixtures reused)
-from tests.ui.conftest import world_credentials
 
 
 @pytest.fixture
@@ -66,13 +65,21 @@ def rebind(h: Harness, link: Any) -> None:  # noqa: F811
     h.service.sandbox.accept_invitation(link.id)
 
 
+def app_credentials(h: Harness) -> dict[str, str]:  # noqa: F811
+    """The sandbox world's apps' keys and secrets (what the service signs and verifies with in sandbox mode)."""
+    world = h.control("GET", "/world")
+    login = world["login_kit"]
+    kits = login.values() if isinstance(login, dict) else login
+    return {"app_key": world["shop_app"]["app_key"], "app_secret": world["shop_app"]["app_secret"],
+            **{f"client_secret_{i}": kit["client_secret"] for i, kit in enumerate(kits)}}
+
+
 def secrets_in(h: Harness) -> list[str]:  # noqa: F811
     """Every secret a leak would show: the stored tokens and the apps' secrets (canaries for alert text)."""
     from linkkit.models import Provider
 
     store = h.service.store
-    creds = world_credentials(h.service.settings.sandbox_url)
-    found = [creds["app_secret"], creds["client_secret"]]
+    found = [v for k, v in app_credentials(h).items() if k != "app_key"]
     for link in store.links(include_unlinked=True):
         token = store.token(Provider.LOGIN_KIT, link.account.open_id)
         if token:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,7 +19,6 @@ from tests.monitor.conftest import connected_link, rebind, unbind_in_seller_cent
 pytestmark = pytest.mark.integration
 
 DAY = 86400.0
-PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "")
 
 
 def _kinds(monitor: Monitor) -> list[tuple[str, int | None, str | None]]:
@@ -110,6 +108,7 @@ def test_rate_limits_back_off_and_are_not_breakage(h: Harness, make_monitor: Cal
 
 def test_two_monitors_on_one_registry_do_each_job_once(make_harness: Callable[..., Harness],
                                                        make_monitor: Callable[..., Monitor]) -> None:
+    """On both backends (``registry_url``: SQLite, and PostgreSQL from the shared ``postgres_server``)."""
     first_machine, second_machine = make_harness(), make_harness()
     link = connected_link(first_machine)
     unbind_in_seller_center(first_machine, link)
@@ -158,52 +157,6 @@ def test_run_forever_runs_passes_on_the_schedule_until_stopped(h: Harness,
         thread.join(timeout=30)
     assert not thread.is_alive()
     assert monitor.registry.lease("monitor:verify") is not None
-
-
-@pytest.mark.skipif(not PG_URL, reason="set MONITOR_TEST_POSTGRES_URL to run on PostgreSQL")
-def test_two_monitors_on_one_postgresql_registry_do_each_job_once(sandbox_server: Any, secret_key: str) -> None:
-    import sqlalchemy as sa
-
-    from linkkit.config import Settings
-    from linkkit.crypto import TokenBox
-    from linkkit.linking import LinkService
-    from linkkit.monitor import MonitorConfig, MonitorRegistry
-    from linkkit.store import Store, metadata
-
-    engine = sa.create_engine(PG_URL)
-    metadata.drop_all(engine)  # a clean throw-away database
-    engine.dispose()
-    requests.post(f"{sandbox_server.url}/_sandbox/reset", json={}, timeout=10).raise_for_status()
-    machines = []
-    for _ in range(2):
-        settings = Settings(sandbox_url=sandbox_server.url, database_url=PG_URL, secret_key=secret_key,
-                            max_retries=2, backoff=0.01)
-        machines.append(Harness(LinkService(settings, Store(PG_URL, TokenBox(secret_key))), sandbox_server.url,
-                                settings))
-    try:
-        link = connected_link(machines[0])
-        unbind_in_seller_center(machines[0], link)
-        monitors = [Monitor(m.service, MonitorRegistry(m.service.store),
-                            MonitorConfig(interval_seconds=60, channels=("dashboard",)), holder=f"pg-{i}")
-                    for i, m in enumerate(machines)]
-        barrier = threading.Barrier(2)
-        reports: list = [None, None]
-
-        def run(i: int) -> None:
-            barrier.wait(timeout=10)
-            reports[i] = monitors[i].run_once()
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert sorted(job for r in reports for job in r.jobs_run) == sorted(JOBS)
-        assert [e.kind for e in monitors[0].registry.health_events()] == ["broken"]
-        assert len(monitors[0].registry.deliveries()) == 1
-    finally:
-        for m in machines:
-            m.service.store.close()
 
 
 def test_a_long_job_keeps_its_lease_while_it_runs(h: Harness, make_monitor: Callable[..., Monitor],

@@ -2,42 +2,87 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from linkkit.crypto import TokenBox
 from linkkit.monitor.registry import TABLES, MonitorRegistry
-from linkkit.store import Store
+from linkkit.store import SCHEMA_VERSION, Store, metadata
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-# PostgreSQL too when a throw-away server is given (registry-pg's shared DB fixture replaces this at merge).
-PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MonitorRegistry]:
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("set MONITOR_TEST_POSTGRES_URL to run on PostgreSQL")
-        url = PG_URL
-    else:
-        url = f"sqlite:///{tmp_path / 'r.db'}"
-    store = Store(url, TokenBox(Fernet.generate_key().decode()))
-    registry = MonitorRegistry(store)
-    if request.param == "postgresql":
-        with store.engine.begin() as conn:
-            for table in reversed(TABLES):
-                conn.execute(table.delete())
-    yield registry
+@pytest.fixture
+def registry(registry_url: str) -> Iterator[MonitorRegistry]:
+    """The monitor's tables on a fresh registry, once on SQLite and once on PostgreSQL (never skipped)."""
+    store = Store(registry_url, TokenBox(Fernet.generate_key().decode()))
+    yield MonitorRegistry(store)
     store.close()
+
+
+def _columns(engine: sa.Engine, table: str) -> dict[str, tuple[bool, bool]]:
+    return {c["name"]: (bool(c["nullable"]), c.get("primary_key", False) or False)
+            for c in sa.inspect(engine).get_columns(table)}
+
+
+def test_the_alembic_revision_creates_exactly_the_tables_the_monitor_defines(registry: MonitorRegistry) -> None:
+    """One schema path: opening the registry (Store.migrate) creates the monitor's tables; nothing else does."""
+    engine = registry.engine
+    inspector = sa.inspect(engine)
+    assert {t.name for t in TABLES} <= set(inspector.get_table_names())
+    with engine.connect() as conn:
+        versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    assert versions == [f"{SCHEMA_VERSION:04d}"]
+    for table in TABLES:
+        assert set(_columns(engine, table.name)) == {c.name for c in table.columns}, table.name
+        assert {n: v[0] for n, v in _columns(engine, table.name).items()} == {
+            c.name: bool(c.nullable) for c in table.columns}, table.name
+        assert sorted(inspector.get_pk_constraint(table.name)["constrained_columns"]) == sorted(
+            c.name for c in table.primary_key.columns), table.name
+        wanted_unique = {tuple(sorted(c.name for c in u.columns)) for u in table.constraints
+                         if isinstance(u, sa.UniqueConstraint)}
+        found_unique = {tuple(sorted(u["column_names"])) for u in inspector.get_unique_constraints(table.name)}
+        assert wanted_unique == found_unique, table.name
+        wanted_indexes = {c.name for c in table.columns if c.index}
+        found_indexes = {i["column_names"][0] for i in inspector.get_indexes(table.name) if not i["unique"]}
+        assert wanted_indexes == found_indexes, table.name
+
+
+def test_a_registry_where_the_monitor_made_its_own_tables_upgrades_to_head(registry_url: str) -> None:
+    """Before revision 0003 the monitor ran ``create_all``: such a registry keeps its rows and reaches head."""
+    from alembic import command
+
+    key = Fernet.generate_key().decode()
+    engine = sa.create_engine(registry_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0002")  # type: ignore[arg-type]
+            metadata.create_all(conn, tables=list(TABLES))  # what the monitor did itself before 0003
+            conn.execute(TABLES[3].insert().values(name="monitor:verify", holder="old", expires_at=T0, version=4))
+    finally:
+        engine.dispose()
+    store = Store(registry_url, TokenBox(key))
+    try:
+        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert MonitorRegistry(store).lease("monitor:verify") == ("old", T0, 4)
+    finally:
+        store.close()
+
+
+def _alembic_config(conn: sa.Connection) -> object:
+    from importlib import resources
+
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("linkkit.migrations")))
+    config.attributes["connection"] = conn
+    return config
 
 
 def test_the_same_health_fact_is_stored_once_with_one_delivery_per_channel(registry: MonitorRegistry) -> None:

@@ -12,7 +12,7 @@ import requests
 
 from linkkit.monitor import Monitor, ReceiverServer, expected_signature
 from tests.integration.conftest import MAPLE, Harness
-from tests.monitor.conftest import connected_link
+from tests.monitor.conftest import app_credentials, connected_link
 
 pytestmark = pytest.mark.integration
 
@@ -29,10 +29,10 @@ def receiver(h: Harness, make_monitor: Callable[..., Monitor]) -> Iterator[Recei
 def _post(h: Harness, receiver: ReceiverServer, payload: Any, *, forge: bool = False,
           raw: bytes | None = None) -> requests.Response:
     body = raw if raw is not None else json.dumps(payload).encode()
-    app_key, app_secret = h.service.webhook_credentials()
-    secret = "not-the-app-secret" if forge else app_secret
+    creds = app_credentials(h)
+    secret = "not-the-app-secret" if forge else creds["app_secret"]
     return requests.post(receiver.url, data=body, timeout=10,
-                         headers={"Authorization": expected_signature(app_key, secret, body),
+                         headers={"Authorization": expected_signature(creds["app_key"], secret, body),
                                   "Content-Type": "application/json"})
 
 

@@ -51,7 +51,7 @@ def test_each_service_has_models_responses_and_routes(service: str) -> None:
 
 
 def test_routes_reference_callables_of_their_service() -> None:
-    assert len(urls.ROUTES) == 31
+    assert len(urls.ROUTES) == 32
     for route in urls.ROUTES:
         for method, handler in route.methods.items():
             assert callable(handler) and not isinstance(handler, str), (route.pattern, method)
