@@ -123,6 +123,7 @@ class Authorizer:
         if record.used_at is not None and record.outcome is None and record.expires_at <= self._p.clock.now():
             self.resolve_dead_claims()
             record = self._p.registry.pending(pending_id) or record
+            self.drain_quietly()  # an abandoned claim's grant
         return record
 
     def resolve_dead_claims(self) -> int:
