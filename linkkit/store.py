@@ -773,7 +773,8 @@ class Store:
         """Mark the pending authorization for ``state`` used, exactly once.
 
         Returns ``(record, code_verifier, replace)`` or a reason code: ``state_mismatch`` (unknown),
-        ``authorization_reused`` (already used) or ``authorization_expired``. The claim is one UPDATE guarded
+        ``authorization_reused`` (already used), ``authorization_abandoned`` (its completion was interrupted and
+        resolved) or ``authorization_expired``. The claim is one UPDATE guarded
         by ``used_at IS NULL``, so two kernels racing on one callback cannot both win.
         """
         state_hash = hash_secret(state)
@@ -781,8 +782,9 @@ class Store:
             row = conn.execute(sa.select(pending).where(pending.c.state_hash == state_hash)).mappings().first()
             if row is None:
                 return "state_mismatch"
-            if row["used_at"] is not None:
-                return "authorization_reused"
+            if row["used_at"] is not None:  # an interrupted one says so (it never completed)
+                abandoned = row["outcome"] == "authorization_abandoned"
+                return "authorization_abandoned" if abandoned else "authorization_reused"
             if (_utc(row["expires_at"]) or now) <= now:
                 conn.execute(pending.update().where(pending.c.id == row["id"])
                              .values(used_at=now, outcome="authorization_expired"))
@@ -817,8 +819,8 @@ class Store:
         The commit that stores a link also records the outcome and deletes the held grant, so a dead claim is
         checked against the registry: an active link of the pending's shop and role, for the held grant's
         account, created after the authorization began → ``ok`` with that link (its held row is forgotten);
-        otherwise ``abandoned`` and the held grant becomes due for revocation. Returns the resolved record, or
-        ``None`` when another process resolved it first.
+        otherwise ``authorization_abandoned`` and the held grant becomes due for revocation. Returns the
+        resolved record, or ``None`` when another process resolved it first.
         """
         with self._write() as conn:
             row = conn.execute(sa.select(pending).where(pending.c.id == pending_id).with_for_update()
@@ -833,13 +835,14 @@ class Store:
                     links.c.shop_id == row["shop_id"], links.c.role == row["role"],
                     links.c.account_open_id.in_(subjects), links.c.unlinked_at.is_(None),
                     links.c.created_at >= row["created_at"]).limit(1)).scalar()
-            outcome = "ok" if link_id is not None else "abandoned"
+            outcome = "ok" if link_id is not None else "authorization_abandoned"
             conn.execute(pending.update().where(pending.c.id == pending_id).values(
                 outcome=outcome, result_link_id=link_id, code_verifier=None, key_fp=None))
             if link_id is not None:
                 conn.execute(revocation_outbox.delete().where(held))
             else:
-                conn.execute(revocation_outbox.update().where(held).values(due_at=now, reason="abandoned"))
+                conn.execute(revocation_outbox.update().where(held)
+                             .values(due_at=now, reason="authorization_abandoned"))
             row = conn.execute(sa.select(pending).where(pending.c.id == pending_id)).mappings().first()
         return self._pending(row)
 

@@ -46,6 +46,7 @@ _CLAIM_MESSAGES = {
     "state_mismatch": "This callback does not match an authorization started here (stale tab?).",
     "authorization_reused": "This authorization was already completed; it can be used once.",
     "authorization_expired": "This authorization took longer than 10 minutes and expired.",
+    "authorization_abandoned": "This authorization was interrupted before it finished; start again.",
 }
 
 

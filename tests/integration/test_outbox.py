@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import linkkit.linking.authorizer as authorizer_module
-from linkkit.errors import RuleViolation
+from linkkit.errors import RuleViolation, StateMismatch
 from linkkit.models import Provider, Role
 from linkkit.ui.tasks import pending_outcome
 from tests.integration.conftest import MAPLE, Harness
@@ -124,10 +124,13 @@ def test_a_claim_whose_process_died_ends_with_the_truth_and_old_rows_are_purged(
     assert alive(h) == {"maple.deals": 1} and len(h.service.store.outbox()) == 1  # held
     h.service.sandbox.advance_clock(11 * 60)  # type: ignore[union-attr]
     record = h.service.pending(start.pending_id)
-    assert record.outcome == "abandoned" and record.result_link_id is None
+    assert record.outcome == "authorization_abandoned" and record.result_link_id is None
     outcome = pending_outcome(record, now=h.service.now())
-    assert outcome is not None and outcome.reason == "abandoned"  # not provider_unavailable
+    assert outcome is not None and outcome.reason == "authorization_abandoned"  # not provider_unavailable
     assert alive(h) == {} and h.service.store.outbox() == []
+    with pytest.raises(StateMismatch) as replayed:  # the callback page reloaded: told the truth, not "reused"
+        h.service.complete_authorization(callback)
+    assert replayed.value.reason == "authorization_abandoned"
     assert h.counts()["links"] == 0 and h.counts()["tokens"] == before["tokens"]  # the seller's token only
     h.service.begin_authorization(MAPLE, Role.MARKETING)  # a page load that is never completed
     h.service.sandbox.advance_clock(2 * 86400)  # type: ignore[union-attr]
