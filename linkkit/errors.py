@@ -52,6 +52,7 @@ REASON_CODES: frozenset[str] = frozenset(
         "consent_denied",
         "state_mismatch",
         "authorization_expired",
+        "authorization_abandoned",
         "authorization_reused",
         "code_invalid",
         "pkce_mismatch",

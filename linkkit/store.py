@@ -19,7 +19,7 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
     >>> store.schema_version()
-    3
+    5
     >>> mask_url("postgresql+psycopg://linkkit:hunter2@db.example:5432/linkkit")
     'postgresql+psycopg://linkkit:***@db.example:5432/linkkit'
 """
@@ -209,8 +209,24 @@ pending = sa.Table(
     sa.Column("key_fp", sa.String(16)),  # fingerprint of the key that encrypted code_verifier
 )
 
+revocation_outbox = sa.Table(
+    "revocation_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("access_token", sa.String, nullable=False),  # Fernet ciphertext, kept until TikTok confirmed
+    sa.Column("key_fp", sa.String(16)),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("pending_id", sa.Integer, index=True),  # set while held for a completion in progress
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("due_at", UtcDateTime, index=True),  # NULL while held
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.String),
+)
+
 #: The newest Alembic revision this code knows (revision ids are zero-padded numbers: ``"0002"``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 _HEAD = f"{SCHEMA_VERSION:04d}"
 #: pg_advisory_xact_lock key serialising migrations on PostgreSQL ("linkkit" in ASCII).
 _MIGRATION_LOCK = 0x6C696E6B6B6974
@@ -400,7 +416,8 @@ class Store:
         decrypts them (a row none decrypts is the same refusal).
         """
         ours = self._box.fingerprints
-        sources = ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier))
+        sources = ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier),
+                   (revocation_outbox, revocation_outbox.c.access_token))
         if backfill:
             for table, column in sources:
                 rows = conn.execute(sa.select(table.c.id, column).where(table.c.key_fp.is_(None),
@@ -533,7 +550,7 @@ class Store:
         return found[0] if found else None
 
     def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,
-              open_id: str | None = None) -> list[Link]:
+              open_id: str | None = None, conn: Connection | None = None) -> list[Link]:
         clauses = []
         if shop_id is not None:
             clauses.append(links.c.shop_id == shop_id)
@@ -541,7 +558,7 @@ class Store:
             clauses.append(links.c.account_open_id == open_id)
         if not include_unlinked:
             clauses.append(links.c.unlinked_at.is_(None))
-        return self._links(*clauses)
+        return self._links(*clauses, conn=conn)
 
     def _links(self, *where: Any, conn: Connection | None = None) -> list[Link]:
         query = (
@@ -722,6 +739,10 @@ class Store:
                 conn.execute(pending.update().where(pending.c.id == prow.id).values(
                     code_verifier=self._box.rotate(prow.code_verifier), key_fp=self._box.fingerprint))
                 count += 1
+            for orow in list(conn.execute(sa.select(revocation_outbox.c.id, revocation_outbox.c.access_token))):
+                conn.execute(revocation_outbox.update().where(revocation_outbox.c.id == orow.id).values(
+                    access_token=self._box.rotate(orow.access_token), key_fp=self._box.fingerprint))
+                count += 1
         return count
 
     # --- pending authorizations ---------------------------------------------------------------------------
@@ -751,7 +772,8 @@ class Store:
         """Mark the pending authorization for ``state`` used, exactly once.
 
         Returns ``(record, code_verifier, replace)`` or a reason code: ``state_mismatch`` (unknown),
-        ``authorization_reused`` (already used) or ``authorization_expired``. The claim is one UPDATE guarded
+        ``authorization_reused`` (already used), ``authorization_abandoned`` (its completion was interrupted and
+        resolved) or ``authorization_expired``. The claim is one UPDATE guarded
         by ``used_at IS NULL``, so two kernels racing on one callback cannot both win.
         """
         state_hash = hash_secret(state)
@@ -759,8 +781,9 @@ class Store:
             row = conn.execute(sa.select(pending).where(pending.c.state_hash == state_hash)).mappings().first()
             if row is None:
                 return "state_mismatch"
-            if row["used_at"] is not None:
-                return "authorization_reused"
+            if row["used_at"] is not None:  # an interrupted one says so (it never completed)
+                abandoned = row["outcome"] == "authorization_abandoned"
+                return "authorization_abandoned" if abandoned else "authorization_reused"
             if (_utc(row["expires_at"]) or now) <= now:
                 conn.execute(pending.update().where(pending.c.id == row["id"])
                              .values(used_at=now, outcome="authorization_expired"))
@@ -781,6 +804,55 @@ class Store:
             c.execute(pending.update().where(pending.c.id == pending_id)
                          .values(outcome=outcome, result_link_id=result_link_id, code_verifier=None, key_fp=None))
 
+    def stale_claims(self, now: datetime) -> list[PendingAuthorization]:
+        """Claimed authorizations with no outcome whose time is up: the process completing them died."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(pending).where(
+                pending.c.used_at.is_not(None), pending.c.outcome.is_(None), pending.c.expires_at <= now,
+            ).order_by(pending.c.id)).mappings().all()
+        return [self._pending(r) for r in rows]
+
+    def resolve_claim(self, pending_id: int, now: datetime) -> PendingAuthorization | None:
+        """End a dead claim with what was actually stored, in one transaction.
+
+        The commit that stores a link also records the outcome and deletes the held grant, so a dead claim is
+        checked against the registry: an active link of the pending's shop and role, for the held grant's
+        account, created after the authorization began → ``ok`` with that link (its held row is forgotten);
+        otherwise ``authorization_abandoned`` and the held grant becomes due for revocation. Returns the
+        resolved record, or ``None`` when another process resolved it first.
+        """
+        with self._write() as conn:
+            row = conn.execute(sa.select(pending).where(pending.c.id == pending_id).with_for_update()
+                               ).mappings().first()
+            if row is None or row["used_at"] is None or row["outcome"] is not None:
+                return None
+            held = sa.and_(revocation_outbox.c.pending_id == pending_id, revocation_outbox.c.due_at.is_(None))
+            subjects = [s for (s,) in conn.execute(sa.select(revocation_outbox.c.subject).where(held))]
+            link_id = None
+            if subjects and row["shop_id"]:
+                link_id = conn.execute(sa.select(links.c.id).where(
+                    links.c.shop_id == row["shop_id"], links.c.role == row["role"],
+                    links.c.account_open_id.in_(subjects), links.c.unlinked_at.is_(None),
+                    links.c.created_at >= row["created_at"]).limit(1)).scalar()
+            outcome = "ok" if link_id is not None else "authorization_abandoned"
+            conn.execute(pending.update().where(pending.c.id == pending_id).values(
+                outcome=outcome, result_link_id=link_id, code_verifier=None, key_fp=None))
+            if link_id is not None:
+                conn.execute(revocation_outbox.delete().where(held))
+            else:
+                conn.execute(revocation_outbox.update().where(held)
+                             .values(due_at=now, reason="authorization_abandoned"))
+            row = conn.execute(sa.select(pending).where(pending.c.id == pending_id)).mappings().first()
+        return self._pending(row)
+
+    def purge_pending(self, before: datetime) -> int:
+        """Delete pending authorizations that expired before ``before`` and are not a live claim; returns how
+        many. (A claimed one without outcome is resolved first, by :meth:`resolve_claim`.)"""
+        with self._write() as conn:
+            done = sa.or_(pending.c.used_at.is_(None), pending.c.outcome.is_not(None))
+            result = conn.execute(pending.delete().where(pending.c.expires_at < before, done))
+            return int(result.rowcount or 0)
+
     @staticmethod
     def _pending(row: Any) -> PendingAuthorization:
         return PendingAuthorization(
@@ -791,13 +863,95 @@ class Store:
             outcome=row["outcome"], result_link_id=row["result_link_id"],
         )
 
+    # --- revocation outbox --------------------------------------------------------------------------------
+
+    def hold_grant(self, provider: Provider, subject: str, access_token: str, pending_id: int) -> int:
+        """Record a grant just obtained for ``pending_id`` before anything else happens (its own commit).
+
+        The row is *held* (not due): the commit that stores the link deletes it (:meth:`release_held`); any
+        other end of the authorization makes it due (:meth:`revoke_held`, :meth:`resolve_claim`).
+        """
+        with self._write() as conn:
+            self._check_keys(conn)
+            result = conn.execute(revocation_outbox.insert().values(
+                provider=provider.value, subject=subject, access_token=self._box.encrypt(access_token),
+                key_fp=self._box.fingerprint, reason="held", pending_id=pending_id, created_at=self._now(),
+                due_at=None, attempts=0))
+            return _new_id(result)
+
+    def release_held(self, pending_id: int, *, conn: Connection) -> None:
+        """The grant held for ``pending_id`` is now a stored token: forget the held row (same transaction)."""
+        conn.execute(revocation_outbox.delete().where(revocation_outbox.c.pending_id == pending_id,
+                                                      revocation_outbox.c.due_at.is_(None)))
+
+    def revoke_held(self, pending_id: int, reason: str, *, conn: Connection) -> None:
+        """The authorization ended without a link: its held grant becomes due for revocation."""
+        conn.execute(revocation_outbox.update().where(
+            revocation_outbox.c.pending_id == pending_id, revocation_outbox.c.due_at.is_(None)
+        ).values(due_at=self._now(), reason=reason))
+
+    def retire_token(self, provider: Provider, subject: str, reason: str, *, conn: Connection) -> bool:
+        """Move the stored token of ``subject`` into the outbox (due now) inside ``conn``'s transaction.
+
+        The token row is locked and read in this transaction (a refresh that rotated it first is seen), copied
+        as ciphertext into a "revoke this grant" row and deleted, so the registry change and the revocation
+        commit together. Returns whether there was a token.
+        """
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
+        row = conn.execute(sa.select(tokens.c.access_token, tokens.c.key_fp).where(where).with_for_update()
+                           ).first()
+        if row is None:
+            return False
+        conn.execute(revocation_outbox.insert().values(
+            provider=provider.value, subject=subject, access_token=row.access_token, key_fp=row.key_fp,
+            reason=reason, pending_id=None, created_at=self._now(), due_at=self._now(), attempts=0))
+        conn.execute(tokens.delete().where(where))
+        return True
+
+    def lock_account(self, open_id: str, *, conn: Connection) -> None:
+        """Serialise changes to one account's links and token (PostgreSQL row lock; SQLite's writers already
+        hold the database's write lock)."""
+        conn.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == open_id).with_for_update())
+
+    def due_revocations(self, now: datetime, *, limit: int = 50) -> list[tuple[int, Provider, str, str, int]]:
+        """Outbox rows due at ``now``: ``(id, provider, subject, access_token, attempts)`` (token decrypted)."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(revocation_outbox).where(
+                revocation_outbox.c.due_at.is_not(None), revocation_outbox.c.due_at <= now,
+            ).order_by(revocation_outbox.c.due_at, revocation_outbox.c.id).limit(limit)).mappings().all()
+        out = []
+        for r in rows:
+            if r["key_fp"] is not None and r["key_fp"] not in self._box.fingerprints:
+                raise _foreign_key_error([r["key_fp"]], self._box.fingerprints)
+            out.append((r["id"], Provider(r["provider"]), r["subject"], self._box.decrypt(r["access_token"]),
+                        r["attempts"]))
+        return out
+
+    def revocation_done(self, outbox_id: int) -> None:
+        """TikTok confirmed the revoke: the row (and the token it held) goes."""
+        with self._write() as conn:
+            conn.execute(revocation_outbox.delete().where(revocation_outbox.c.id == outbox_id))
+
+    def revocation_failed(self, outbox_id: int, reason: str, retry_at: datetime) -> None:
+        """Count a failed attempt and schedule the next one."""
+        with self._write() as conn:
+            conn.execute(revocation_outbox.update().where(revocation_outbox.c.id == outbox_id).values(
+                attempts=revocation_outbox.c.attempts + 1, last_error=reason, due_at=retry_at))
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every outbox row without its secret (status, tests, the monitor)."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(*(c for c in revocation_outbox.c if c.name != "access_token"))
+                                .order_by(revocation_outbox.c.id)).mappings().all()
+        return [dict(r) for r in rows]
+
     # --- counts (health, tests) ---------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:
             return {
                 table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
-                for table in (shops, accounts, links, link_checks, link_events, tokens, pending)
+                for table in (shops, accounts, links, link_checks, link_events, tokens, pending, revocation_outbox)
             }
 
     # --- helpers ------------------------------------------------------------------------------------------

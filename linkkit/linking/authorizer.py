@@ -2,19 +2,25 @@
 
 Nothing is stored until TikTok's answer and every rule check pass; a refused account's grant is revoked. The
 pending record is claimed exactly once in any process (Voila answers the callback in another kernel).
+
+Crash safety: a Login Kit grant is recorded as *held* in the revocation outbox as soon as TikTok issues it; the
+commit that stores the link releases it, every other ending (refused, abandoned) makes it due. Unlinking and
+replacing move the token into the outbox in the same transaction as the registry change. The outbox is drained
+after each such transaction (and on service start), so a process killed anywhere leaves no grant alive.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from linkkit import rules
 from linkkit.crypto import new_state
 from linkkit.errors import AuthorizationError, LinkError, LinkkitError, ProviderError, RuleViolation, StateMismatch
+from linkkit.linking._crashpoints import crash_point
+from linkkit.linking.outbox import Revoker
 from linkkit.linking.ports import Ports
 from linkkit.linking.types import AuthorizationResult, AuthorizationStart, ShopOverview
 from linkkit.models import (
@@ -40,6 +46,7 @@ _CLAIM_MESSAGES = {
     "state_mismatch": "This callback does not match an authorization started here (stale tab?).",
     "authorization_reused": "This authorization was already completed; it can be used once.",
     "authorization_expired": "This authorization took longer than 10 minutes and expired.",
+    "authorization_abandoned": "This authorization was interrupted before it finished; start again.",
 }
 
 
@@ -70,6 +77,7 @@ class Authorizer:
         self._p = ports
         self._overview = overview
         self._on_shop_connected = on_shop_connected
+        self.revoker = Revoker(ports)
 
     def begin_shop(self) -> AuthorizationStart:
         state = new_state()
@@ -109,10 +117,26 @@ class Authorizer:
                                   pending_id, expires)
 
     def pending(self, pending_id: int) -> PendingAuthorization:
+        """The pending record; a claim whose process died is resolved (from what was stored) once expired."""
         record = self._p.registry.pending(pending_id)
         if record is None:
             raise StateMismatch("That authorization is unknown; start again.", reason="state_mismatch")
+        if record.used_at is not None and record.outcome is None and record.expires_at <= self._p.clock.now():
+            self.resolve_dead_claims()
+            record = self._p.registry.pending(pending_id) or record
+            self.drain_quietly()  # an abandoned claim's grant
         return record
+
+    def resolve_dead_claims(self) -> int:
+        """End every expired claim without an outcome (its process died) from what the registry holds."""
+        resolved = 0
+        for record in self._p.registry.stale_claims(self._p.clock.now()):
+            done = self._p.registry.resolve_claim(record.id, self._p.clock.now())
+            if done is not None:
+                resolved += 1
+                self._p.event("authorization_resolved", shop_id=done.shop_id, link_id=done.result_link_id,
+                              role=done.role.value if done.role else "", detail=str(done.outcome))
+        return resolved
 
     def complete(self, callback_url: str) -> AuthorizationResult:
         params = parse_callback(callback_url)
@@ -123,15 +147,20 @@ class Authorizer:
         if isinstance(claim, str):
             raise StateMismatch(_CLAIM_MESSAGES[claim], reason=claim)
         record, verifier, replace = claim
+        crash_point("complete.claimed")
         try:
             if record.provider is Provider.SHOP:
                 result = self._complete_shop(record, params)
             else:
                 result = self._complete_login(record, verifier, replace, params)
         except LinkkitError as exc:
-            self._p.registry.finish_pending(record.id, exc.reason)
-            self._p.event("authorization_failed", shop_id=record.shop_id, link_id=record.link_id,
-                          role=record.role.value if record.role else "", detail=exc.reason)
+            crash_point("complete.refused")
+            with self._p.registry.transaction() as conn:  # the outcome and "revoke the held grant" together
+                self._p.registry.finish_pending(record.id, exc.reason, conn=conn)
+                self._p.registry.revoke_held(record.id, exc.reason, conn=conn)
+                self._p.event("authorization_failed", shop_id=record.shop_id, link_id=record.link_id,
+                              role=record.role.value if record.role else "", detail=exc.reason, conn=conn)
+            self.drain_quietly()
             raise
         if record.provider is Provider.SHOP:
             for shop in result.shops:
@@ -160,16 +189,21 @@ class Authorizer:
         role = record.role
         flow = self._p.login_flow(role)
         tokens = flow.exchange_code(code_from_callback(params), code_verifier=verifier, now=self._p.clock.now())
-        try:
-            account = self._check_account(shop, role, record, tokens, flow, replace)
-        except LinkkitError:
-            self.revoke_quietly(flow, tokens.access_token)  # we refused the account: leave no grant behind
-            raise
+        crash_point("complete.exchanged")
+        # Recorded before anything else: if this process dies from here on, recovery revokes the grant unless
+        # the link below committed. A refusal (here or by the registry) makes it due in complete().
+        self._p.registry.hold_grant(Provider.LOGIN_KIT, tokens.open_id, tokens.access_token, record.id)
+        crash_point("complete.held")
+        account = self._check_account(shop, role, record, tokens, flow, replace)
+        crash_point("complete.checked")
         p = self._p
         # The registry re-checks the slot rules inside this transaction (a concurrent link may have taken the
-        # last slot): when it refuses, nothing is stored and the grant is revoked too.
-        with self._revoked_if_refused(flow, tokens.access_token), p.registry.transaction() as conn:
+        # last slot): when it refuses, nothing is stored and the held grant is revoked through the outbox.
+        with p.registry.transaction() as conn:
             p.registry.upsert_account(account, conn=conn)
+            p.registry.lock_account(account.open_id, conn=conn)  # unlink of this account waits, then sees us
+            # A grant this account gave before (another shop, a repaired link) is replaced by the new one.
+            p.registry.retire_token(Provider.LOGIN_KIT, account.open_id, "superseded", conn=conn)
             p.keeper.save(Provider.LOGIN_KIT, account.open_id, tokens, conn=conn)
             if record.link_id is not None:
                 link_id = record.link_id
@@ -185,12 +219,19 @@ class Authorizer:
                     old = next((x for x in p.links(shop.id) if x.role is Role.OFFICIAL), None)
                     if old is not None:
                         p.registry.update_link(old.id, unlinked_at=p.clock.now(), conn=conn)
+                        if old.account.open_id != account.open_id and not p.registry.links(
+                                open_id=old.account.open_id, conn=conn):
+                            p.registry.retire_token(Provider.LOGIN_KIT, old.account.open_id, "replaced", conn=conn)
                         p.event("replaced", shop_id=shop.id, link_id=old.id, username=old.account.username,
                                 role=old.role.value, conn=conn, detail=f"replaced by @{account.username}")
                 link_id = p.registry.insert_link(shop.id, account.open_id, role, tokens.scopes, conn=conn)
                 p.event("authorized", shop_id=shop.id, link_id=link_id, username=account.username, role=role.value,
                         conn=conn, detail="TikTok account authorized; finish the link in Seller Center")
             p.registry.finish_pending(record.id, "ok", link_id, conn=conn)  # one commit with the link it produced
+            p.registry.release_held(record.id, conn=conn)  # the grant is now the stored token
+            crash_point("complete.storing")
+        crash_point("complete.stored")
+        self.drain_quietly()  # a superseded or replaced grant
         return AuthorizationResult(Provider.LOGIN_KIT, record.id, link=p.link(link_id))
 
     def _check_account(self, shop: Shop, role: Role, record: PendingAuthorization, tokens: TokenSet,
@@ -241,31 +282,35 @@ class Authorizer:
         violations = rules.check_unlink(link, p.clock.now())
         if violations:
             raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
-        still_used = [other for other in p.links(open_id=link.account.open_id) if other.id != link.id]
+        crash_point("unlink.begin")
         with p.registry.transaction() as conn:
+            p.registry.lock_account(link.account.open_id, conn=conn)  # a relink of this account takes turns
+            current = p.registry.links(include_unlinked=True, open_id=link.account.open_id, conn=conn)
+            if not any(x.id == link.id and x.active for x in current):
+                return p.link(link.id)  # another process unlinked it meanwhile
             p.registry.update_link(link.id, unlinked_at=p.clock.now(), conn=conn)
             p.event("unlinked", shop_id=link.shop_id, link_id=link.id, actor=actor, username=link.account.username,
                     role=link.role.value, conn=conn,
                     detail="unlinked; finish in Seller Center if it still shows the account")
+            # Decided inside the transaction: a link of this account committed by another tab keeps the token.
+            if not any(x.active and x.id != link.id for x in current):
+                p.registry.retire_token(Provider.LOGIN_KIT, link.account.open_id, "unlinked", conn=conn)
+            crash_point("unlink.storing")
+        crash_point("unlink.stored")
         try:  # after the registry: a Seller Center failure leaves linkkit's record consistent
             if link.account.username:
                 p.seller_center.unlink(p.shop(link.shop_id), link.account.username)
         except LinkkitError as exc:
             log.warning("Seller Center did not unlink the account (%s); finish it there.", exc.reason)
-        if not still_used:
-            token = p.registry.token(Provider.LOGIN_KIT, link.account.open_id)
-            if token is not None:
-                self.revoke_quietly(p.login_flow(link.role), token.access_token)
-                p.registry.delete_token(Provider.LOGIN_KIT, link.account.open_id)
+        self.drain_quietly()
         return p.link(link.id)
 
-    @contextmanager
-    def _revoked_if_refused(self, flow: LoginKitFlow, access_token: str) -> Iterator[None]:
+    def drain_quietly(self) -> None:
+        """Drain the outbox after a transaction; a failure leaves the rows for the next drain."""
         try:
-            yield
-        except LinkkitError:
-            self.revoke_quietly(flow, access_token)
-            raise
+            self.revoker.drain()
+        except LinkkitError as exc:
+            log.warning("The revocation outbox was not drained (%s); the next drain retries.", exc.reason)
 
     @staticmethod
     def revoke_quietly(flow: LoginKitFlow, access_token: str) -> None:

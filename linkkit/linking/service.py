@@ -19,6 +19,7 @@ from linkkit import guide
 from linkkit.clock import Clock
 from linkkit.config import Settings, data_dir
 from linkkit.crypto import TokenBox, load_or_create_key
+from linkkit.errors import LinkkitError
 from linkkit.linking.authorizer import Authorizer
 from linkkit.linking.compose import build_ports
 from linkkit.linking.health import ShopRecords, health_report
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["LinkService"]
 
 log = logging.getLogger(__name__)
+
+#: Pending authorizations (finished or expired) are kept this long after their expiry, then purged.
+PENDING_RETENTION = dt.timedelta(days=1)
 
 
 class LinkService:
@@ -55,6 +59,11 @@ class LinkService:
         self._ports, self.sandbox = build_ports(settings, store, clock=clock, session=session, actor=actor)
         self._authorizer = Authorizer(self._ports, self.overview, self._reconcile)
         self._verifier = Verifier(self._ports, self._reconcile)
+        try:  # a process that died mid-flow left work: revoke its grants, end its claims, purge old rows
+            self.recover()
+        except (LinkkitError, requests.RequestException) as exc:  # e.g. the sandbox's clock is not up yet
+            log.warning("Recovery at start did not finish (%s); the next drain retries.",
+                        getattr(exc, "reason", type(exc).__name__))
 
     def __repr__(self) -> str:
         return f"LinkService(mode={self.settings.mode!r}, store={self.store!r})"
@@ -183,6 +192,21 @@ class LinkService:
     def unlink(self, link_id: int, *, actor: str | None = None) -> Link:
         """Unlink (refused inside 24 h of linking); revokes linkkit's TikTok grant when no link needs it."""
         return self._authorizer.unlink(link_id, actor=actor)
+
+    def drain_outbox(self) -> int:
+        """Revoke every grant the outbox says is due (retries with backoff); returns how many TikTok confirmed.
+
+        Called after each transaction that ends a grant and on service start; the monitor may call it too.
+        """
+        return self._authorizer.revoker.drain()
+
+    def recover(self) -> dict[str, int]:
+        """After a crash (run on start): end dead claims from what was stored, drain the outbox, and purge
+        pending authorizations that ended more than :data:`PENDING_RETENTION` ago."""
+        resolved = self._authorizer.resolve_dead_claims()
+        revoked = self.drain_outbox()
+        purged = self.store.purge_pending(self.now() - PENDING_RETENTION)
+        return {"resolved": resolved, "revoked": revoked, "purged": purged}
 
     def refresh_tokens(self, link_id: int | None = None, *, force: bool = False) -> int:
         """Refresh Login Kit tokens that expire soon (all, or one link's); returns how many were refreshed."""

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from linkkit.clock import Clock
 from linkkit.errors import LinkkitError
+from linkkit.linking._crashpoints import crash_point
 from linkkit.models import Provider
 from linkkit.store import Store, StoredToken
 
@@ -90,8 +91,10 @@ class TokenKeeper:
                 raise missing()
             if current.version != token.version:  # another process refreshed while we waited
                 return current, False
+            crash_point("refresh.calling")
             grant = refresh(current.refresh_token)
             self.save(provider, subject, grant, conn=conn, scopes=current.scopes)
+            crash_point("refresh.storing")
             if on_refreshed is not None:
                 on_refreshed(conn)
         refreshed = self._registry.token(provider, subject)

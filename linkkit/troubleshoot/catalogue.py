@@ -190,6 +190,31 @@ _ENTRIES: tuple[Entry, ...] = (
         category="authorization",
     ),
     Entry(
+        code="authorization_abandoned",
+        title="The authorization was interrupted",
+        meaning=(
+            "linkkit was finishing this authorization when it stopped (the dashboard or its server was "
+            "restarted, or the computer shut down). Nothing was linked, and the access TikTok granted for this "
+            "attempt has been given back."
+        ),
+        causes=(
+            "The dashboard's kernel or server was restarted while TikTok sent you back.",
+            "The computer running linkkit shut down or went to sleep mid-way.",
+        ),
+        steps=(
+            "In linkkit, press 'Start over' on the wizard's step 3.",
+            "Press 'Authorize with TikTok' again; the account is not linked yet.",
+        ),
+        retryable=True,
+        needs_reauthorization=False,
+        symptoms=(
+            "linking stopped half way",
+            "kernel restarted while linking",
+            "authorization interrupted",
+        ),
+        category="authorization",
+    ),
+    Entry(
         code="authorization_reused",
         title="This authorization was already used",
         meaning=(
