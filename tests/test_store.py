@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet
 from linkkit.crypto import TokenBox, load_or_create_key
 from linkkit.errors import ConfigError, RegistryError, RuleViolation
 from linkkit.models import CheckName, LinkCheck, LinkStatus, Provider, Role, Shop, TikTokAccount
-from linkkit.store import Store, links
+from linkkit.store import SCHEMA_VERSION, Store, links
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SHOP = Shop(id="7001", name="Maple & Co", region="US", seller_type="LOCAL", cipher="ROW_c1", seller_open_id="s1")
@@ -101,7 +101,7 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str, secret_key: str, open_store: C
 def test_migrate_is_idempotent(store: Store, registry_url: str, secret_key: str,
                                open_store: Callable[..., Store]) -> None:
     again = open_store(registry_url, TokenBox(secret_key))
-    assert again.schema_version() == 2
+    assert again.schema_version() == SCHEMA_VERSION
     assert again.shops() == [SHOP]
 
 
@@ -360,7 +360,7 @@ def test_many_processes_open_a_new_registry_at_once(tmp_path: Path) -> None:
     go.touch()
     results = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0] * 6, [err[-3000:] for _, err in results]
-    assert {out.strip() for out, _ in results} == {"2"}
+    assert {out.strip() for out, _ in results} == {str(SCHEMA_VERSION)}
     keys = list((tmp_path / "home").glob("*secret.key*"))
     assert [k.name for k in keys] == ["secret.key"], "no temp files left behind"
 
@@ -404,11 +404,11 @@ def test_a_registry_from_the_old_migration_is_stamped_and_upgraded(registry_url:
     with pytest.raises(ConfigError):  # the legacy row is fingerprinted on open: a stranger's key is refused
         open_store(registry_url, TokenBox(Fernet.generate_key().decode()))
     store = open_store(registry_url, TokenBox(secret_key))
-    assert store.schema_version() == 2
+    assert store.schema_version() == SCHEMA_VERSION
     token = store.token(Provider.SHOP, "s1")
     assert token is not None and token.access_token == "TTP_legacy"
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0002"]
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [f"{SCHEMA_VERSION:04d}"]
         assert sorted(conn.exec_driver_sql("SELECT version FROM schema_migrations").scalars()) == [1, 2]
         assert conn.exec_driver_sql("SELECT key_fp FROM tokens").scalars().all() == [TokenBox(secret_key).fingerprint]
     with pytest.raises(ConfigError):
@@ -447,11 +447,11 @@ def test_six_processes_migrate_one_new_registry_at_once(registry_url: str, secre
     go.touch()
     results = [p.communicate(timeout=90) for p in processes]
     assert [p.returncode for p in processes] == [0] * 6, [err[-2000:] for _, err in results]
-    assert [out.strip() for out, _ in results] == ["2"] * 6
+    assert [out.strip() for out, _ in results] == [str(SCHEMA_VERSION)] * 6
     engine = sa.create_engine(registry_url)
     try:
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["0002"]
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [f"{SCHEMA_VERSION:04d}"]
             assert sorted(conn.exec_driver_sql("SELECT version FROM schema_migrations").scalars()) == [1, 2]
             assert {"shops", "links", "tokens", "pending_authorizations"} <= set(sa.inspect(conn).get_table_names())
     finally:
