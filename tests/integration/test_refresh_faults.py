@@ -7,6 +7,10 @@ a lease left by a dead kernel is taken over.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 import time
 from datetime import timedelta
 from typing import Any
@@ -20,7 +24,7 @@ from linkkit.errors import ProviderError
 from linkkit.models import CheckName, LinkStatus, Provider, Role
 from linkkit.store import Store
 from tests.integration.conftest import MAPLE, Harness
-from tests.integration.test_processes import finish, run_in_process
+from tests.integration.test_processes import _PRELUDE, ROOT, finish, run_in_process
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +32,17 @@ pytestmark = pytest.mark.integration
 def _refreshes(h: Harness) -> list[dict[str, Any]]:
     return [r for r in h.control("GET", "/requests")["requests"]
             if r["path"] == "/v2/oauth/token/" and (r["body"] or {}).get("grant_type") == "refresh_token"]
+
+
+def _patient_refresher(h: Harness, link_id: int) -> subprocess.Popen[str]:
+    """Another kernel refreshing with a 100 s HTTP timeout: it outwaits SQLite's 30 s busy timeout."""
+    settings = {"sandbox_url": h.settings.sandbox_url, "database_url": h.settings.database_url,
+                "secret_key": h.settings.secret_key, "timeout": 100.0}
+    code = _PRELUDE + textwrap.dedent("""
+        print("refreshed", service.refresh_tokens(int(sys.argv[2]), force=True), flush=True)
+    """)
+    return subprocess.Popen([sys.executable, "-c", code, json.dumps(settings), str(link_id)], cwd=ROOT,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def _wait_for(h: Harness, hold_id: str, state: str) -> None:
@@ -41,9 +56,7 @@ def test_a_refresh_held_at_tiktok_blocks_no_other_kernels_write(h: Harness) -> N
     h.connect()
     link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
     hold = h.control("POST", "/holds", {"match": "token_refresh", "timeout_seconds": 120})["hold"]
-    refresher = run_in_process(h, """
-        print("refreshed", service.refresh_tokens(int(sys.argv[2]), force=True), flush=True)
-    """, str(link.id))
+    refresher = _patient_refresher(h, link.id)
     try:
         _wait_for(h, hold["id"], "holding")
         if h.service.store.engine.dialect.name == "postgresql":
@@ -63,6 +76,7 @@ def test_a_refresh_held_at_tiktok_blocks_no_other_kernels_write(h: Harness) -> N
             print("wrote", flush=True)
         """)
         assert finish(writer).split() == ["wrote"]
+        assert refresher.poll() is None, "the refresh is still waiting for TikTok"
         assert h.control("GET", f"/holds/{hold['id']}")["hold"]["state"] == "holding", \
             "the write finished while the refresh was still held at TikTok"
     finally:
