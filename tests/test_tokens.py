@@ -6,6 +6,7 @@ behaviour is in tests/integration/test_refresh_faults.py.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -228,6 +229,8 @@ def test_waiting_is_bounded_and_spends_nothing(store: Store, clock: FixedClock, 
         keeper(store, clock, wait=timedelta(seconds=1), poll=0.25, sleep=sleeps.append).fresh(
             P, SUBJECT, tiktok, missing=missing)
     assert caught.value.reason == "provider_unavailable" and caught.value.retryable is True
+    assert caught.value.message == ("Another linkkit process is renewing this access and has not finished; try "
+                                    "again shortly.")
     assert sleeps == [0.25] * 5 and tiktok.spent == []
     assert stored(store).lease_holder == "other" and stored(store).version == 1
 
@@ -268,7 +271,8 @@ def test_a_token_deleted_while_waiting_raises_missing(store: Store, clock: Fixed
 
 
 def test_a_successor_that_lost_the_compare_and_swap_is_not_stored(store: Store, clock: FixedClock,
-                                                                  tiktok: FakeTikTok) -> None:
+                                                                  tiktok: FakeTikTok,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     seed(store, expires_in=timedelta(0))
     calls: list[Any] = []
 
@@ -277,7 +281,10 @@ def test_a_successor_that_lost_the_compare_and_swap_is_not_stored(store: Store, 
                          expires_at=START + timedelta(hours=2), refresh_expires_at=None, scopes=())
 
     tiktok.during = reauthorized_meanwhile
-    token, refreshed = keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing, on_refreshed=calls.append)
+    with caplog.at_level(logging.INFO, logger="linkkit.linking.tokens"):
+        token, refreshed = keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing,
+                                                      on_refreshed=calls.append)
+    assert caplog.messages == [f"A refreshed {P.value} token was not stored: the stored token changed meanwhile."]
     assert refreshed is False and calls == []
     assert token.refresh_token == "rft.new" and token.version == 2 and stored(store) == token
 
@@ -285,10 +292,13 @@ def test_a_successor_that_lost_the_compare_and_swap_is_not_stored(store: Store, 
 # --- failures -----------------------------------------------------------------------------------------------
 
 def test_a_lost_answer_is_retried_once_with_the_same_refresh_token(store: Store, clock: FixedClock,
-                                                                   tiktok: FakeTikTok) -> None:
+                                                                   tiktok: FakeTikTok,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     seed(store, expires_in=timedelta(0))
     tiktok.answers = [lost()]
-    token, refreshed = keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing)
+    with caplog.at_level(logging.INFO, logger="linkkit.linking.tokens"):
+        token, refreshed = keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing)
+    assert caplog.messages == ["A token refresh got no answer; retrying once with the same refresh token."]
     assert refreshed is True and tiktok.spent == ["rft.0", "rft.0"]
     assert token.refresh_token == "rft.2" and token.version == 2
 
@@ -369,9 +379,56 @@ def test_a_lease_that_cannot_be_released_does_not_hide_the_refresh_error(
     with pytest.raises(ProviderError) as caught:
         keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing)
     assert caught.value.reason == "refresh_token_invalid"
-    assert "lapses by itself" in caplog.text
+    assert caplog.messages == [f"Could not release a {P.value} refresh lease; it lapses by itself."]
 
 
 def test_repr_shows_no_secret(store: Store, clock: FixedClock) -> None:
     seed(store, expires_in=timedelta(0))
     assert repr(keeper(store, clock)) == f"TokenKeeper(margin={REFRESH_MARGIN}, lease={LEASE_TTL})"
+
+
+def test_a_successful_refresh_logs_nothing(store: Store, clock: FixedClock, tiktok: FakeTikTok,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    seed(store, expires_in=timedelta(0))
+    with caplog.at_level(logging.INFO, logger="linkkit.linking.tokens"):
+        assert keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing)[1] is True
+    assert caplog.messages == []
+
+
+def test_a_token_deleted_as_its_successor_is_stored_raises_missing(store: Store, clock: FixedClock,
+                                                                   tiktok: FakeTikTok) -> None:
+    seed(store, expires_in=timedelta(0))
+
+    def unlinked_in_the_same_transaction(conn: Any) -> None:
+        store.delete_token(P, SUBJECT, conn=conn)
+
+    with pytest.raises(Missing):
+        keeper(store, clock).fresh(P, SUBJECT, tiktok, missing=missing, on_refreshed=unlinked_in_the_same_transaction)
+    assert store.token(P, SUBJECT) is None
+
+
+# --- save ---------------------------------------------------------------------------------------------------
+
+def test_save_stores_the_grant(store: Store, clock: FixedClock) -> None:
+    grant = FakeGrant("act.9", "rft.9", START + timedelta(hours=2), START + timedelta(days=180), ("a", "b"))
+    keeper(store, clock).save(P, SUBJECT, grant, scopes=("ignored",))
+    token = stored(store)
+    assert (token.access_token, token.refresh_token, token.expires_at, token.refresh_expires_at, token.scopes,
+            token.version, token.provider, token.subject) == (
+        "act.9", "rft.9", START + timedelta(hours=2), START + timedelta(days=180), ("a", "b"), 1, P, SUBJECT)
+
+
+def test_save_falls_back_to_the_given_scopes_then_none(store: Store, clock: FixedClock) -> None:
+    grant = FakeGrant("act.9", "rft.9", START, None, ())
+    keeper(store, clock).save(P, SUBJECT, grant, scopes=("x",))
+    assert stored(store).scopes == ("x",) and stored(store).refresh_expires_at is None
+    keeper(store, clock).save(P, SUBJECT, grant)
+    assert stored(store).scopes == () and stored(store).version == 2
+
+
+def test_save_joins_the_callers_transaction(store: Store, clock: FixedClock) -> None:
+    grant = FakeGrant("act.9", "rft.9", START, None)
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        keeper(store, clock).save(P, SUBJECT, grant, conn=conn)
+        raise RuntimeError("rolled back")
+    assert store.token(P, SUBJECT) is None, "saved inside the caller's transaction, so rolled back with it"
