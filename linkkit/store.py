@@ -19,7 +19,7 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
     >>> store.schema_version()
-    2
+    4
     >>> mask_url("postgresql+psycopg://linkkit:hunter2@db.example:5432/linkkit")
     'postgresql+psycopg://linkkit:***@db.example:5432/linkkit'
 """
