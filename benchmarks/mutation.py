@@ -64,6 +64,12 @@ EQUIVALENT: dict[str, str] = {
         "StateMismatch(..., reason=None): the class's default reason is state_mismatch, the same code.",
     "linkkit.tiktok.callback.x_code_from_callback__mutmut_29":
         "StateMismatch(...) without reason: the class's default reason is state_mismatch, the same code.",
+    "linkkit.linking.tokens.xǁTokenKeeperǁ_spend__mutmut_1":
+        "stored = None instead of False: it is only read as `not stored` before being set to a bool, same truth.",
+    "linkkit.linking.tokens.xǁTokenKeeperǁfresh__mutmut_14":
+        "token_hex(None) draws 32 random bytes instead of 4: the lease holder only has to be unique, both are.",
+    "linkkit.linking.tokens.xǁTokenKeeperǁfresh__mutmut_15":
+        "token_hex(5) draws 5 random bytes instead of 4: the lease holder only has to be unique, both are.",
 }
 
 

@@ -33,7 +33,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,8 @@ tokens = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("key_fp", sa.String(16), index=True),  # fingerprint of the key that encrypted this row
+    sa.Column("lease_holder", sa.String),  # the process spending the refresh token right now (design §4)
+    sa.Column("lease_until", UtcDateTime),  # when that lease lapses and may be taken over
     sa.UniqueConstraint("provider", "subject", name="uq_tokens_subject"),
 )
 
@@ -288,6 +290,8 @@ class StoredToken:
     refresh_expires_at: datetime | None
     scopes: tuple[str, ...]
     version: int
+    lease_holder: str | None = None
+    lease_until: datetime | None = None
 
     def __repr__(self) -> str:
         return (
@@ -680,6 +684,7 @@ class Store:
             "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
             "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
             "scopes": ",".join(sorted(scopes)), "updated_at": self._now(), "key_fp": self._box.fingerprint,
+            "lease_holder": None, "lease_until": None,  # a new grant ends any refresh lease
         }
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
         with self._maybe(conn) as c:
@@ -703,6 +708,7 @@ class Store:
             refresh_token=self._box.decrypt(row["refresh_token"]), expires_at=_utc(row["expires_at"]) or _now(),
             refresh_expires_at=_utc(row["refresh_expires_at"]),
             scopes=tuple(s for s in row["scopes"].split(",") if s), version=row["version"],
+            lease_holder=row["lease_holder"], lease_until=_utc(row["lease_until"]),
         )
 
     def delete_token(self, provider: Provider, subject: str, *, conn: Connection | None = None) -> None:
@@ -710,20 +716,52 @@ class Store:
             c.execute(tokens.delete().where(sa.and_(tokens.c.provider == provider.value,
                                                      tokens.c.subject == subject)))
 
-    @contextmanager
-    def token_lock(self) -> Iterator[Connection]:
-        """A write transaction that holds the database's write lock from the start.
+    def lease_token(self, provider: Provider, subject: str, *, version: int, holder: str,
+                    ttl: timedelta) -> bool:
+        """Take the refresh lease on a token still at ``version``, unless someone holds a live one.
 
-        Rotation-safe refresh (design §4): read the refresh token, call TikTok, store the new pair, all inside
-        this block; a second process refreshing at the same moment waits, then sees the new pair.
+        One short write transaction, a compare-and-swap: the row changes only if its version is ``version`` and
+        its lease is free or lapsed (an expired lease is taken over). On PostgreSQL a concurrent taker blocks on
+        the row, then re-checks the condition against the committed row, so exactly one wins.
+
+        Returns:
+            Whether ``holder`` now holds the lease until ``ttl`` from now (the registry's clock).
         """
-        if self.engine.dialect.name == "sqlite":
-            with self._write(immediate=True) as conn:
-                yield conn
-        else:  # PostgreSQL: serialise on the tokens table for the duration of the refresh
-            with self._write(immediate=False) as conn:
-                conn.exec_driver_sql("LOCK TABLE tokens IN SHARE ROW EXCLUSIVE MODE")
-                yield conn
+        now = self._now().astimezone(UTC)
+        free = sa.or_(tokens.c.lease_until.is_(None), tokens.c.lease_until <= now)
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject,
+                        tokens.c.version == version, free)
+        with self._write() as c:
+            taken = c.execute(tokens.update().where(where).values(lease_holder=holder, lease_until=now + ttl))
+        return taken.rowcount == 1
+
+    def store_successor(self, provider: Provider, subject: str, *, version: int, access_token: str,
+                        refresh_token: str, expires_at: datetime, refresh_expires_at: datetime | None,
+                        scopes: Sequence[str], conn: Connection | None = None) -> bool:
+        """Store a refreshed pair if the token is still at ``version`` (compare-and-swap); ends the lease.
+
+        Returns:
+            Whether the successor was stored (``False``: the row moved or is gone; nothing was written).
+        """
+        values = {
+            "access_token": self._box.encrypt(access_token), "refresh_token": self._box.encrypt(refresh_token),
+            "expires_at": expires_at, "refresh_expires_at": refresh_expires_at,
+            "scopes": ",".join(sorted(scopes)), "updated_at": self._now(), "key_fp": self._box.fingerprint,
+            "lease_holder": None, "lease_until": None, "version": version + 1,
+        }
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject,
+                        tokens.c.version == version)
+        with self._maybe(conn) as c:
+            self._check_keys(c)  # never mix keys: another process's key wrote here since we started
+            stored = c.execute(tokens.update().where(where).values(**values))
+        return stored.rowcount == 1
+
+    def release_lease(self, provider: Provider, subject: str, *, holder: str) -> None:
+        """End ``holder``'s refresh lease (a no-op when it lapsed and someone else took it)."""
+        where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject,
+                        tokens.c.lease_holder == holder)
+        with self._write() as c:
+            c.execute(tokens.update().where(where).values(lease_holder=None, lease_until=None))
 
     def rotate_keys(self) -> int:
         """Re-encrypt every stored secret with the newest key; returns how many rows changed."""

@@ -231,7 +231,7 @@ class Monitor:
                 continue  # the refresh token itself ended: only re-authorizing helps (verify says so)
             done.add(link.account.open_id)
             try:
-                # Rotation-safe inside LinkService: the refresh token is spent under its token lock.
+                # Rotation-safe inside LinkService: the refresh token is spent under its lease (TokenKeeper).
                 report.refreshed += self.service.refresh_tokens(link.id, force=True)
             except LinkkitError as exc:
                 report.errors.append(f"refresh:{exc.reason}")

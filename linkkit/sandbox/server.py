@@ -121,6 +121,8 @@ class SandboxApp:
         if fault is not None:
             injected = fault_response(family, fault.kind)
             injected.headers["X-Sandbox-Fault"] = fault.kind  # tells injected 5xx from real ones
+            if fault.retry_after and injected.status in (429, 503):
+                injected.headers["Retry-After"] = str(fault.retry_after)
             return injected
         if route is None:
             return not_found(family, req.method, req.path)

@@ -1,8 +1,9 @@
 """The HTTP session every TikTok client uses: timeouts, bounded retries with backoff, no secrets logged.
 
-Retries cover 429 and 5xx (honouring ``Retry-After``) and connection errors, a bounded number of times with
-exponential backoff; what still fails becomes a :class:`~linkkit.errors.ProviderError` in the client that made
-the call, where TikTok's own error shape is known.
+Retries cover 429 and 5xx (honouring ``Retry-After`` up to :data:`RETRY_AFTER_CAP` seconds; a longer one is not
+waited for, the answer stands and becomes reason ``rate_limited`` for a 429) and connection errors, a bounded
+number of times with exponential backoff; what still fails becomes a :class:`~linkkit.errors.ProviderError` in
+the client that made the call, where TikTok's own error shape is known.
 
 :func:`map_exceptions` is the one place a transport exception becomes a linkkit error (the shape of httpx's
 ``map_exceptions``): the URL is cut to scheme, host and path before any exception or log line exists, the
@@ -15,28 +16,48 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from linkkit.errors import ProviderError
 
-__all__ = ["RETRY_STATUSES", "make_session", "map_exceptions", "network_error", "parse_json", "safe_url",
-           "status_error"]
+__all__ = ["RETRY_AFTER_CAP", "RETRY_STATUSES", "make_session", "map_exceptions", "network_error", "parse_json",
+           "safe_url", "status_error"]
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+#: The longest ``Retry-After`` (seconds) a call waits out; nobody should wait longer on a page or a token refresh.
+RETRY_AFTER_CAP = 10.0
+
+
+class _CappedRetry(Retry):
+    """urllib3's ``Retry``, except that an answer asking to wait longer than the cap is not retried."""
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                  _pool: ConnectionPool | None = None, _stacktrace: TracebackType | None = None) -> Self:
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is not None and wait > RETRY_AFTER_CAP:
+            log.info("TikTok asked to wait %.0f s (more than %.0f s): not retrying.", wait, RETRY_AFTER_CAP)
+            # the adapter hands the answer back as it is (raise_on_status=False): a 429 becomes rate_limited
+            raise MaxRetryError(_pool, url or "", None)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def make_session(*, max_retries: int = 3, backoff: float = 0.5, session: requests.Session | None = None
                  ) -> requests.Session:
     """Mount a retrying adapter on ``session`` (a new one when ``None``) and return it."""
     session = session if session is not None else requests.Session()
-    retry = Retry(
+    retry = _CappedRetry(
         total=max_retries,
         connect=max_retries,
         read=0,  # a request that reached TikTok and timed out may have been processed: don't repeat it

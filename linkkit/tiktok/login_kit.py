@@ -315,11 +315,11 @@ def _oauth_error(body: dict[str, Any], status: int) -> ProviderError:
     if error == "access_denied":
         return ProviderError("Access was denied.", reason="consent_denied", provider_code=error, log_id=log_id,
                              status=status)
+    if status == 429:  # before temporarily_unavailable: TikTok sends that error with its 429s too
+        return ProviderError("TikTok is rate limiting requests.", reason="rate_limited", provider_code=error,
+                             log_id=log_id, status=status, retryable=True)
     if error in ("server_error", "temporarily_unavailable") or status >= 500:
         return ProviderError("TikTok is unavailable.", reason="provider_unavailable", provider_code=error,
-                             log_id=log_id, status=status, retryable=True)
-    if status == 429:
-        return ProviderError("TikTok is rate limiting requests.", reason="rate_limited", provider_code=error,
                              log_id=log_id, status=status, retryable=True)
     return ProviderError(description or f"TikTok answered {error}.", reason="provider_error",
                          provider_code=error, log_id=log_id, status=status)

@@ -7,10 +7,10 @@ completion that has not stored its link yet, is deleted by the commit that store
 when the authorization ends any other way (refused, abandoned). ``pending_authorizations`` gets an index on
 ``expires_at`` for the purge of old rows.
 
-It follows the monitor's tables (0003).
+It follows the token leases (0004).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -68,6 +68,7 @@ class Fault:
     remaining: int
     latency_ms: int = 0
     path_prefix: str = ""
+    retry_after: int = 0  # seconds sent as ``Retry-After`` with an injected 429/503 (0: no header)
 
 
 @dataclass

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CLOCK_STEP_MAX = 100 * 366 * 86400.0  # one advance moves at most a century
 CLOCK_OFFSET_MAX = 200 * 366 * 86400.0  # and the clock never runs past two
 LATENCY_MAX_MS = 60_000
+RETRY_AFTER_MAX = 3600
 COUNT_MAX = 1_000_000
 SEED_MAX = 2**63 - 1
 RETRY_SCALE_MIN = 1e-6
@@ -268,12 +269,13 @@ def faults_post(backend: SandboxBackend, req: SandboxRequest) -> SandboxResponse
         count = _int(body, "count", 1, 1, COUNT_MAX)
         latency = _int(body, "latency_ms", 0, 0, LATENCY_MAX_MS)
         prefix = _str(body, "path_prefix")
+        retry_after = _int(body, "retry_after", 0, 0, RETRY_AFTER_MAX)
     except BadRequest as exc:
         raise BadRequest(
             "count must be a positive integer, latency_ms a non-negative integer "
-            f"(at most {LATENCY_MAX_MS}), path_prefix a string."
+            f"(at most {LATENCY_MAX_MS}), path_prefix a string, retry_after seconds (0 to {RETRY_AFTER_MAX})."
         ) from exc
-    backend.control.add_fault(Fault(kind, count, latency, prefix))
+    backend.control.add_fault(Fault(kind, count, latency, prefix, retry_after))
     return json_response(_faults_json(backend))
 
 
