@@ -235,3 +235,12 @@ def test_known_bad_inputs_from_the_issue() -> None:
     with pytest.raises(DataFormatError) as info3:
         read_seller_center_orders(stream, shop_id="s")
     assert info3.value.file == "broken.xlsx"
+
+
+@pytest.mark.parametrize("when", ["12/31/9999 11:59:59 PM", "9999-12-31 23:59:59", "01/01/1900 00:00:00"])
+def test_a_date_no_export_can_hold_is_a_data_format_error(when: str) -> None:
+    """Found by the cell fuzz: a year-9999 time in a zone east of UTC overflowed pandas' localisation."""
+    rows = damaged(BASE, [(1, column, when) for column, name in enumerate(BASE[0]) if "time" in name.lower()])
+    with pytest.raises(DataFormatError) as caught:
+        read_seller_center_orders(io.BytesIO(csv_bytes(rows)), shop_id="s", tz="Asia/Tokyo")
+    assert caught.value.row == 2

@@ -71,6 +71,11 @@ MAX_QUANTITY = 1_000_000
 _QUANTITY_RE = r"\+?\d{1,9}(\.0*)?"
 
 
+#: Order times outside this window are refused as absurd (TikTok Shop opened in 2021; the window also keeps
+#: every time convertible between time zones — pandas cannot localise times in year 10000).
+_EARLIEST, _LATEST = pd.Timestamp("2000-01-01"), pd.Timestamp("2100-01-01")
+
+
 def _parse_times(values: pd.Series, style: str) -> pd.Series:
     """Parse local wall-clock strings (no zone) into naive datetimes; unparseable become NaT."""
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -79,7 +84,7 @@ def _parse_times(values: pd.Series, style: str) -> pd.Series:
         if not todo.any():
             break
         parsed = pd.to_datetime(values[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        ok = parsed.notna() & parsed.between(_EARLIEST, _LATEST)  # a date no export can hold is unparseable
         if ok.any():
             out.loc[ok[ok].index] = parsed[ok].astype("datetime64[us]")
             todo.loc[ok[ok].index] = False
