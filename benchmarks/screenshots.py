@@ -29,6 +29,9 @@ from benchmarks._browser import CHROMIUM, CHROMIUM_ARGS, Demo, demo_stack, link_
 SHOP_LABEL = "Maple & Co — US · Local seller"
 WIDE = {"width": 1280, "height": 900}
 NARROW = {"width": 420, "height": 900}
+CONTENT_HEIGHT = """() => Math.max(document.documentElement.scrollHeight, ...[...document.querySelectorAll('*')]
+  .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight)
+  .map(e => e.scrollHeight + e.getBoundingClientRect().top + window.scrollY))"""
 
 
 class Shooter:
@@ -48,9 +51,16 @@ class Shooter:
     def shot(self, page: Any, name: str) -> None:
         page.wait_for_timeout(400)  # let transitions and focus rings settle
         path = self.out / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # Voila scrolls an inner container, so a "full page" shot stops at the viewport: grow the viewport to
+        # the content instead, shoot, and give the page its size back.
+        size = page.viewport_size
+        height = page.evaluate(CONTENT_HEIGHT)
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 24, 8000))})
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
         self.taken.append(path)
-        print(f"saved {path.relative_to(ROOT)}", flush=True)
+        print(f"saved {path.name}", flush=True)
 
     # ------------------------------------------------------------------ helpers
 
@@ -119,8 +129,12 @@ def wizard_off_the_happy_path(s: Shooter) -> None:
     page = s.wizard()
     s.choose(page, "Marketing")
     popup = s.authorize(page, "london.creator")
-    page.locator(".lk-problem").first.wait_for()
-    page.get_by_text("GB").first.wait_for()
+    try:
+        page.get_by_text("registered in GB").first.wait_for()
+    except Exception:
+        s.shot(page, "failed-refusal-wizard")
+        s.shot(popup, "failed-refusal-popup")
+        raise
     popup.close()
     s.shot(page, "wizard-3-refused-region")
     page = s.wizard()
@@ -170,7 +184,7 @@ def cedar(s: Shooter) -> None:
     page.get_by_text("Found in Seller Center").first.wait_for()
     s.shot(page, "panel-7-cedar-imported")
     page.get_by_role("tab", name="History").click()
-    page.get_by_text("Found in Seller Center").first.wait_for()
+    page.locator(".lk-events td", has_text="Found in Seller Center").first.wait_for()
     s.shot(page, "panel-7-cedar-history")
 
 
@@ -189,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     names = args.only or list(SCENES)
+    failed: list[str] = []
     with demo_stack(preheat=False) as demo, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         shooter = Shooter(browser, demo, args.out)
@@ -199,11 +214,15 @@ def main(argv: list[str] | None = None) -> int:
                 demo.connect_shop()
                 demo.link(Role.OFFICIAL, "maple.official")
             for name in names:
-                SCENES[name](shooter)
+                try:
+                    SCENES[name](shooter)
+                except Exception as exc:  # take the other scenes; report this one
+                    print(f"scene {name} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", flush=True)
+                    failed.append(name)
         finally:
             browser.close()
-    print(f"{len(shooter.taken)} screenshots in {args.out}")
-    return 0
+    print(f"{len(shooter.taken)} screenshots in {args.out}; failed scenes: {failed or 'none'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -355,6 +355,8 @@ class _LinkRow:
             btn.tooltip = f"{what} @{name}"
             btn.layout.display = "" if active else "none"
         found = link.status is LinkStatus.FOUND_IN_SELLER_CENTER  # linked in Seller Center, not authorized here
+        if found:  # nothing of linkkit's to check until it is authorized here: Authorize is the way on
+            self.verify.layout.display = "none"
         self.repair.description = "Authorize" if found else "Repair"
         self.repair.tooltip = (f"Authorize @{name} in linkkit (it is linked in Seller Center)" if found else
                                f"Authorize @{name} again, keeping this link's record and history")
