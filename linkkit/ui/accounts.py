@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -365,6 +366,13 @@ class _LinkRow:
         self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""
 
 
+def _preimport_analytics() -> None:
+    try:
+        import linkkit.ui.analytics_view  # noqa: F401
+    except Exception:  # the tab reports its own failure when opened
+        logging.getLogger(__name__).debug("analytics pre-import failed", exc_info=True)
+
+
 class AccountsView(W.VBox):
     """The linked-accounts page. Display it; drive it through its :class:`AccountsPanel`."""
 
@@ -374,6 +382,8 @@ class AccountsView(W.VBox):
         self.panel = panel
         self.reporter = panel.reporter
         self._lock = threading.RLock()
+        if analytics:  # import pandas, DuckDB and plotly while the seller reads the table, not on the tab's press
+            threading.Thread(target=_preimport_analytics, name="linkkit-analytics-import", daemon=True).start()
         self._header = html_block("")
         self._busy = html_block("")
         self._message = html_block("")
