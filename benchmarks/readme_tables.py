@@ -103,17 +103,27 @@ def _attribution(r: dict[str, Any]) -> list[str]:
 
 
 def _tti(r: dict[str, Any]) -> list[str]:
-    out = ["### Dashboard time to interactive", "", f"{r.get('metric', '')}; measured {r.get('measured_at', '?')}.",
-           ""]
-    if "wizard_median_ms" in r:
-        out += [f"Wizard median {_n(r['wizard_median_ms'], 0)} ms (worst {_n(max(r['wizard_ms']), 0)}), one-button "
-                f"baseline median {_n(r['baseline_median_ms'], 0)} ms (worst {_n(max(r['baseline_ms']), 0)}), "
-                f"ratio {_n(r['median_ratio'])}."]
-    for key in sorted(r):
-        value = r[key]
-        if isinstance(value, dict) and "median_ms" in value:
-            out.append(f"- {key}: median {_n(value['median_ms'], 0)} ms, worst {_n(value.get('worst_ms'), 0)} ms")
+    out = ["### Dashboard time to interactive", "", f"{r.get('metric', '')}; {r.get('rounds')} warm rounds, "
+           f"{r.get('cold_rounds', 0)} cold; measured {r.get('measured_at', '?')} ({r.get('machine', '?')}).", "",
+           "| | wizard median ms | worst | one-button baseline median ms | worst |", "|---|---|---|---|---|"]
+    for phase in ("warm", "cold"):
+        if isinstance(r.get(phase), dict):
+            w, b = r[phase]["wizard"], r[phase]["baseline"]
+            out.append(f"| {phase} | {_n(w['median_ms'], 0)} | {_n(w['worst_ms'], 0)} | {_n(b['median_ms'], 0)} | "
+                       f"{_n(b['worst_ms'], 0)} |")
+    ratio, worst = _n(r.get("median_ratio")), _n(r.get("worst_ratio"))
+    out += ["", f"Warm median ratio to the baseline {ratio} (worst pair {worst});"
+            f" target: warm ≤ {r.get('target_warm_median_ms', '—')} ms median and ≤ {r.get('target_ratio')}× the "
+            "baseline."]
     return out
+
+
+def _analytics_tti(r: dict[str, Any]) -> list[str]:
+    return ["### Analytics tab", "", f"{r['metric']} ({r['data']}; {r['rounds']} rounds, measured "
+            f"{r['measured_at']}): first chart median {_n(r['first_chart_median_ms'], 0)} ms (worst "
+            f"{_n(r['first_chart_worst_ms'], 0)}), three charts {_n(r['three_charts_median_ms'], 0)} ms (worst "
+            f"{_n(r['three_charts_worst_ms'], 0)}); target {_n(r['target_first_chart_ms'], 0)} ms "
+            f"({'met' if r.get('meets_target') else 'missed'})."]
 
 
 def _mutation(r: dict[str, Any]) -> list[str]:
@@ -136,6 +146,7 @@ def _monitor(r: dict[str, Any]) -> list[str]:
 
 
 SECTIONS = (("link_flow", _link_flow), ("attribution", _attribution), ("dashboard_tti", _tti),
+            ("analytics_tti", _analytics_tti),
             ("monitor", _monitor), ("mutation", _mutation))
 
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "COULD_NOT_CHECK_REASONS",
     "REASON_CODES",
     "AuthorizationDenied",
     "AuthorizationError",
@@ -93,6 +94,10 @@ REASON_CODES: frozenset[str] = frozenset(
     }
 )
 
+
+#: Reasons that mean linkkit could not check at all (TikTok unreachable, timing out, 5xx, or limiting us): a
+#: verification that ends in one of them says nothing about the link, so the link keeps its previous status.
+COULD_NOT_CHECK_REASONS: frozenset[str] = frozenset({"provider_unavailable", "rate_limited"})
 
 class LinkkitError(Exception):
     """Base class of every error linkkit raises on purpose.

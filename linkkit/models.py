@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "EVENT_CHECK_UNAVAILABLE",
     "EVIDENCE_CLAIMED",
     "EVIDENCE_IMPORTED",
     "CheckName",
@@ -35,6 +36,8 @@ __all__ = [
 EVIDENCE_CLAIMED = "seller_confirmed"
 #: ``Link.binding_evidence`` of a link imported from Seller Center and not authorized in linkkit.
 EVIDENCE_IMPORTED = "seller_center_import"
+#: Event kind of a verification that could not check (TikTok unreachable); its detail starts with the reason code.
+EVENT_CHECK_UNAVAILABLE = "check_unavailable"
 
 
 class Role(enum.StrEnum):
@@ -160,6 +163,10 @@ class Link:
     #: claim only, never evidence) or "seller_center_import" (found in Seller Center, not authorized in linkkit).
     binding_evidence: str | None = None
     checks: tuple[LinkCheck, ...] = field(default=())
+    #: When the latest verification could not check at all (TikTok unreachable), if that is newer than the
+    #: last completed one; the status and checks above are then still the previous run's.
+    last_check_failed_at: datetime | None = None
+    last_check_failed_reason: str | None = None  # the reason code of that failed check (provider_unavailable, …)
 
     @property
     def active(self) -> bool:

@@ -47,6 +47,7 @@ from linkkit import rules
 from linkkit.crypto import TokenBox, hash_secret
 from linkkit.errors import ConfigError, LinkError, RegistryError, RuleViolation
 from linkkit.models import (
+    EVENT_CHECK_UNAVAILABLE,
     CheckName,
     Link,
     LinkCheck,
@@ -578,24 +579,44 @@ class Store:
             rows = list(c.execute(query).mappings())
             ids = [r["id"] for r in rows]
             checks = self._latest_checks(c, ids)
+            unavailable = self._latest_unavailable(c, ids)
         result = []
         for r in rows:
             account = self._account(r)
             link_checks_ = checks.get(r["id"], ())
             unlinked_at = _utc(r["unlinked_at"])
             linked_at = _utc(r["linked_at"])
+            last_verified_at = _utc(r["last_verified_at"])
+            failed_at, failed_reason = unavailable.get(r["id"], (None, None))
             result.append(Link(
                 id=r["id"], shop_id=r["shop_id"], account=account, role=Role(r["role"]),
                 status=derive_status(unlinked_at=unlinked_at, linked_at=linked_at, checks=link_checks_,
                                      binding_evidence=r["binding_evidence"]),
                 created_at=_utc(r["created_at"]) or _now(), linked_at=linked_at, unlinked_at=unlinked_at,
-                last_verified_at=_utc(r["last_verified_at"]),
+                last_verified_at=last_verified_at,
                 token_expires_at=_utc(r["token_refresh_expires_at"]) or _utc(r["token_expires_at"]),
                 access_expires_at=_utc(r["token_expires_at"]),
                 scopes=tuple(s for s in r["scopes"].split(",") if s), binding_evidence=r["binding_evidence"],
-                checks=link_checks_,
+                checks=link_checks_, last_check_failed_at=failed_at, last_check_failed_reason=failed_reason,
             ))
         return result
+
+    @staticmethod
+    def _latest_unavailable(conn: Connection, link_ids: list[int]) -> dict[int, tuple[datetime, str]]:
+        """Links whose latest verification could not check (no completed run since): (when, reason code)."""
+        if not link_ids:
+            return {}
+        kinds = (EVENT_CHECK_UNAVAILABLE, "verified", "check_failed")
+        latest = (
+            sa.select(sa.func.max(link_events.c.id).label("id"))
+            .where(link_events.c.link_id.in_(link_ids), link_events.c.kind.in_(kinds))
+            .group_by(link_events.c.link_id).subquery()
+        )
+        rows = conn.execute(
+            sa.select(link_events.c.link_id, link_events.c.at, link_events.c.detail)
+            .where(link_events.c.id.in_(sa.select(latest.c.id)), link_events.c.kind == EVENT_CHECK_UNAVAILABLE)
+        ).mappings()
+        return {r["link_id"]: (_utc(r["at"]) or _now(), r["detail"].split(":", 1)[0]) for r in rows}
 
     @staticmethod
     def _latest_checks(conn: Connection, link_ids: list[int]) -> dict[int, tuple[LinkCheck, ...]]:

@@ -1,5 +1,8 @@
 """``Verifier``: step 5 — run every check on a link, store them, derive its status (design §3.2).
 
+A run that could not ask TikTok (unreachable, timing out, 5xx, rate-limited) is no verdict: the link keeps
+its previous status and checks, and shows that its last check failed.
+
 "Connected" needs evidence that Seller Center holds the binding (the Seller Center port finds it in the
 shop's own data or, in the sandbox, on the emulated page). A seller's "it is linked" is recorded as a claim
 and shown as *awaiting evidence* until the port finds the binding; it never passes a check.
@@ -12,10 +15,19 @@ from collections.abc import Callable
 from typing import Any
 
 from linkkit import rules
-from linkkit.errors import LinkkitError
+from linkkit.errors import COULD_NOT_CHECK_REASONS, LinkkitError
 from linkkit.linking.authorizer import account_from_user
 from linkkit.linking.ports import Ports
-from linkkit.models import EVIDENCE_CLAIMED, EVIDENCE_IMPORTED, CheckName, Link, LinkCheck, Shop, TikTokAccount
+from linkkit.models import (
+    EVENT_CHECK_UNAVAILABLE,
+    EVIDENCE_CLAIMED,
+    EVIDENCE_IMPORTED,
+    CheckName,
+    Link,
+    LinkCheck,
+    Shop,
+    TikTokAccount,
+)
 from linkkit.store import StoredToken
 
 __all__ = ["Verifier"]
@@ -104,6 +116,13 @@ class Verifier:
               violations[0].message if violations else "Region, limits and roles are within Seller Center's rules.")
         bound_by, detail, reason = self._binding_evidence(shop, link)
         check(CheckName.SELLER_CENTER_BINDING, bound_by is not None, reason, detail)
+        unchecked = next((c for c in checks if not c.ok and c.reason in COULD_NOT_CHECK_REASONS), None)
+        if unchecked is not None:
+            # TikTok could not be asked: this run says nothing about the link, so it keeps its previous
+            # status and checks; the event carries the note ("last check failed") until a run completes.
+            p.event(EVENT_CHECK_UNAVAILABLE, shop_id=link.shop_id, link_id=link.id, username=link.account.username,
+                    role=link.role.value, detail=f"{unchecked.reason}: {unchecked.name.value} could not be checked")
+            return p.link(link.id)
         with p.registry.transaction() as conn:
             p.registry.record_checks(link.id, checks, conn=conn)
             values: dict[str, Any] = {"last_verified_at": now}

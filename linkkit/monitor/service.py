@@ -267,8 +267,8 @@ class Monitor:
                 if exc.reason != "rate_limited" or attempt == self.config.rate_limit_retries:
                     return None, exc.reason
             else:
-                failing = result.failing_check
-                if failing is None or failing.reason != "rate_limited":
+                # a check TikTok would not answer leaves the link as it was and says why in last_check_failed_reason
+                if result.last_check_failed_reason != "rate_limited":
                     return result, None
                 if attempt == self.config.rate_limit_retries:
                     return result, "rate_limited"

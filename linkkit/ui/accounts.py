@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -28,6 +29,7 @@ from linkkit.ui.components import (
     ProblemView,
     bullet_list,
     button,
+    check_note_html,
     esc,
     expiry_text,
     format_time,
@@ -57,6 +59,7 @@ EVENT_KINDS: dict[str, str] = {
     "linked": "Linked",
     "verified": "Verified",
     "check_failed": "Check failed",
+    "check_unavailable": "Could not check (TikTok unavailable)",
     "refreshed": "Token refreshed",
     "repaired": "Repaired",
     "replaced": "Replaced",
@@ -167,12 +170,22 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
             link = self.service.verify(link_id)
             self.refresh()
             failing = link.failing_check
-            if failing is None:
+            if link.last_check_failed_at is not None:  # TikTok could not be asked: no verdict, status kept
+                self._report_unchecked(link)
+            elif failing is None:
                 self.message = f"@{link.account.username} passed every check."
             else:
                 self._report_check(link, failing)
 
         self.run("Checking the link…", work)
+
+    def _report_unchecked(self, link: Any) -> None:
+        from linkkit.errors import LinkkitError
+
+        reason = link.last_check_failed_reason or "provider_unavailable"
+        exc = LinkkitError(f"@{link.account.username} could not be checked: its status stays "
+                           f"{link.status.label} until a check gets through.", reason=reason)
+        self.reporter.report(exc, context="Checking the link", retry=lambda: self.verify(link.id))
 
     def _report_check(self, link: Any, failing: Any) -> None:
         entry = troubleshoot.entry(failing.reason)
@@ -200,8 +213,14 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
             results = self.service.verify_all(self.shop_id, progress=progress)
             self.refresh()
             failing = [link for link in results if link.status is not LinkStatus.CONNECTED]
+            unchecked = [link for link in results if link.last_check_failed_at is not None]
+            if unchecked:
+                self._report_unchecked(unchecked[0])
             self.message = (
-                f"All {len(results)} links passed every check."
+                f"{len(unchecked)} of {len(results)} links could not be checked (TikTok unavailable); "
+                "they keep their previous status."
+                if unchecked
+                else f"All {len(results)} links passed every check."
                 if not failing
                 else f"{len(results) - len(failing)} of {len(results)} links are Connected; "
                 + ", ".join(f"@{link.account.username} ({link.status.label})" for link in failing)
@@ -318,7 +337,8 @@ class _LinkRow:
         self.account.value = account_html(link.account,
                                           loopback_only=getattr(panel.service, "sandbox", None) is not None)
         self.role.value = f'<span class="lk-cell-label">Role</span>{esc(link.role.label)}'
-        self.status.value = f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
+        self.status.value = (f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
+                             f"{check_note_html(link)}")
         self.verified.value = (
             f'<span class="lk-cell-label">Last verified</span>'
             f'<span title="{esc(format_time(link.last_verified_at))}">'
@@ -336,12 +356,21 @@ class _LinkRow:
             btn.tooltip = f"{what} @{name}"
             btn.layout.display = "" if active else "none"
         found = link.status is LinkStatus.FOUND_IN_SELLER_CENTER  # linked in Seller Center, not authorized here
+        if found:  # nothing of linkkit's to check until it is authorized here: Authorize is the way on
+            self.verify.layout.display = "none"
         self.repair.description = "Authorize" if found else "Repair"
         self.repair.tooltip = (f"Authorize @{name} in linkkit (it is linked in Seller Center)" if found else
                                f"Authorize @{name} again, keeping this link's record and history")
         is_official = link.role is Role.OFFICIAL and active
         self.replace.layout.display = "" if is_official else "none"
         self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""
+
+
+def _preimport_analytics() -> None:
+    try:
+        import linkkit.ui.analytics_view  # noqa: F401
+    except Exception:  # the tab reports its own failure when opened
+        logging.getLogger(__name__).debug("analytics pre-import failed", exc_info=True)
 
 
 class AccountsView(W.VBox):
@@ -353,6 +382,8 @@ class AccountsView(W.VBox):
         self.panel = panel
         self.reporter = panel.reporter
         self._lock = threading.RLock()
+        if analytics:  # import pandas, DuckDB and plotly while the seller reads the table, not on the tab's press
+            threading.Thread(target=_preimport_analytics, name="linkkit-analytics-import", daemon=True).start()
         self._header = html_block("")
         self._busy = html_block("")
         self._message = html_block("")

@@ -21,7 +21,7 @@ import anywidget
 import ipywidgets as W
 import traitlets
 
-from linkkit.models import LinkStatus
+from linkkit.models import Link, LinkStatus
 from linkkit.ui.errors import Problem, Reporter, on_error
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ProblemView",
     "badge",
     "button",
+    "check_note_html",
     "css",
     "esc",
     "expiry_text",
@@ -144,6 +145,22 @@ _STATUS_KIND = {
 
 def status_badge(status: LinkStatus) -> str:
     return badge(status.label, _STATUS_KIND.get(status, "muted"))
+
+
+_COULD_NOT_CHECK = {"provider_unavailable": "TikTok unavailable", "rate_limited": "TikTok is limiting requests"}
+
+
+def check_note_html(link: Link) -> str:
+    """The "last check failed" note of a link whose latest verification could not reach TikTok ("" if none).
+
+    The link kept its previous status; the note says why it was not checked and when that was.
+    """
+    if link.last_check_failed_at is None:
+        return ""
+    why = _COULD_NOT_CHECK.get(link.last_check_failed_reason or "", "TikTok unavailable")
+    return (f'<span class="lk-check-note lk-small lk-amber" role="note">Last check failed — {esc(why)} '
+            f"({esc(format_time(link.last_check_failed_at))}). The status shown is from the check before."
+            "</span>")
 
 
 def _now() -> datetime:

@@ -27,6 +27,7 @@ from linkkit.ui.components import (
     badge,
     bullet_list,
     button,
+    check_note_html,
     esc,
     html_block,
     set_html,
@@ -609,6 +610,24 @@ class VerifyBody(_StepBody):
             for b in (self._retry, self._repair, self._another):
                 b.layout.display = "none"
             return
+        note = check_note_html(link)
+        if note and link.status is not LinkStatus.CONNECTED:  # TikTok could not be asked: no verdict
+            previous = "".join(
+                f"<li>{esc(check.name.label)}: {'passed' if check.ok else 'failed'}</li>" for check in link.checks)
+            self._result.value = (
+                f'<div class="lk-panel lk-panel-warn" role="status"><p>{status_badge(link.status)} '
+                f"<strong>Couldn't check</strong></p>{note}<p>TikTok did not answer, so the link keeps its "
+                "status; nothing about it changed. Try again in a few minutes.</p>"
+                + (f"<p class='lk-small lk-muted'>The check before:</p><ul class='lk-small'>{previous}</ul>"
+                   if previous else "")
+                + "</div>"
+            )
+            self._retry.layout.display = ""
+            self._retry.disabled = bool(wiz.busy)
+            self._repair.layout.display = "none"
+            self._another.layout.display = "none"
+            self._panel_link.value = ""
+            return
         items = []
         for check in link.checks:
             mark = '<span class="lk-tick" aria-label="passed">✓</span>' if check.ok else (
@@ -625,7 +644,7 @@ class VerifyBody(_StepBody):
             self._result.value = (
                 f'<div class="lk-panel lk-panel-ok" role="status"><div class="lk-connected">Connected</div>'
                 f"{who}<p>{esc(link.account.display_name)} is the shop's {esc(link.role.label)} account.</p>"
-                f"{checks}<p class='lk-small lk-muted'>{esc(evidence)}</p></div>"
+                f"{note}{checks}<p class='lk-small lk-muted'>{esc(evidence)}</p></div>"
             )
             self._retry.layout.display = "none"
             self._repair.layout.display = "none"

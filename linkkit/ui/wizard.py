@@ -664,7 +664,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.link = link
         self.verified = link
         self.go(Step.VERIFY)
-        if link.status is not LinkStatus.CONNECTED:
+        if link.status is not LinkStatus.CONNECTED and link.last_check_failed_at is None:  # no verdict: not failed
             self._set_state(Step.VERIFY, StepState.FAILED)
 
     @on_error("Authorizing the same account again")

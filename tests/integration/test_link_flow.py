@@ -295,8 +295,9 @@ def test_rate_limits_are_retried_then_reported(make_harness: Any) -> None:
     h.control("POST", "/faults", {"kind": "http_429", "count": 2, "path_prefix": "/v2/user/info/"})
     assert h.service.verify(link.id).status is LinkStatus.CONNECTED, "two 429s are retried away"
     h.control("POST", "/faults", {"kind": "http_429", "count": 10, "path_prefix": "/v2/user/info/"})
-    failing = h.service.verify(link.id).failing_check
-    assert failing is not None and failing.reason == "rate_limited"
+    limited = h.service.verify(link.id)
+    assert limited.status is LinkStatus.CONNECTED, "a check TikTok refused to answer is no verdict"
+    assert limited.last_check_failed_reason == "rate_limited" and limited.last_check_failed_at is not None
 
 
 def test_server_errors_become_provider_unavailable(h: Harness) -> None:
@@ -308,6 +309,28 @@ def test_server_errors_become_provider_unavailable(h: Harness) -> None:
         h.service.complete_authorization(callback)
     assert caught.value.reason == "provider_unavailable"
     nothing_linked(h)
+
+
+@pytest.mark.parametrize("bind", [True, False], ids=["connected", "awaiting_seller_center"])
+def test_tiktok_unavailable_during_verify_keeps_the_status(make_harness: Any, bind: bool) -> None:
+    h = make_harness()
+    h.connect()
+    link = h.authorize(MAPLE, Role.MARKETING, "maple.deals")
+    before = h.bind(link) if bind else h.service.verify(link.id)
+    assert before.status is (LinkStatus.CONNECTED if bind else LinkStatus.AWAITING_SELLER_CENTER)
+    h.control("POST", "/faults", {"kind": "http_503", "count": 20, "path_prefix": "/v2/user/info/"})
+    during = h.service.verify(link.id)
+    assert during.status is before.status, "TikTok unreachable is no verdict on the link"
+    assert during.checks == before.checks, "the previous run's checks are kept, not overwritten"
+    assert during.last_verified_at == before.last_verified_at
+    assert during.last_check_failed_reason == "provider_unavailable"
+    assert during.last_check_failed_at is not None
+    assert [e.kind for e in h.service.events(MAPLE)][0] == "check_unavailable"
+    assert h.service.store.link(link.id) == during, "the note is read back from the registry"
+    h.control("DELETE", "/faults")
+    after = h.service.verify(link.id)
+    assert after.last_check_failed_at is None and after.last_check_failed_reason is None, "a completed run clears it"
+    assert after.status is before.status
 
 
 def test_malformed_answers_become_provider_bad_response(h: Harness) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 import pytest
+import requests
 
 from linkkit.linking import LinkService
 from linkkit.models import LinkStatus, Provider, Role
@@ -73,6 +74,31 @@ def test_verify_all_reports_progress(linked: LinkService, new_service: Callable[
     assert seen[-1] == (3, 3) and (1, 3) in seen
     assert "All 3 links passed every check" in visible_text(view)
     assert "3 of 3 checked" in visible_text(view)
+    view.panel.close()
+
+
+def test_tiktok_unavailable_keeps_the_status_with_a_note(linked: LinkService,
+                                                         new_service: Callable[[], LinkService]) -> None:
+    view = open_panel(new_service)
+    sandbox_url = linked.settings.sandbox_url
+    requests.post(f"{sandbox_url}/_sandbox/faults", json={"kind": "http_503", "count": 30,
+                                                          "path_prefix": "/v2/user/info/"}, timeout=10).raise_for_status()
+    try:
+        row_buttons(view, "Verify now")[1].click()  # @maple.deals
+        view.panel.wait()
+    finally:
+        requests.delete(f"{sandbox_url}/_sandbox/faults", timeout=10).raise_for_status()
+    deals = next(link for link in view.panel.links if link.account.username == "maple.deals")
+    assert deals.status is LinkStatus.CONNECTED
+    assert deals.last_check_failed_reason == "provider_unavailable"
+    text = visible_text(view)
+    assert "Needs attention" not in text
+    assert "Last check failed — TikTok unavailable" in text
+    assert "could not be checked: its status stays Connected" in text
+    assert text.count("Last check failed") == 1, "only the row that was checked carries the note"
+    row_buttons(view, "Verify now")[1].click()
+    view.panel.wait()
+    assert "Last check failed" not in visible_text(view), "a check that gets through clears the note"
     view.panel.close()
 
 

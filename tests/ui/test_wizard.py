@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 import ipywidgets as W
 import pytest
+import requests
 
 from linkkit.linking import LinkService
 from linkkit.models import LinkStatus, Role
@@ -272,6 +273,36 @@ def test_verify_failure_shows_failing_check_and_retry(new_service: Callable[[], 
     button(view, "Check again").click()
     view.wizard.wait()
     assert view.wizard.verified.status is LinkStatus.CONNECTED
+    close(view)
+
+
+def test_tiktok_unavailable_at_verify_is_no_verdict(new_service: Callable[[], LinkService]) -> None:
+    service = new_service()
+    connect_shop(service)
+    view = open_wizard(new_service)
+    at_step_three(view)
+    view.wizard.paste_callback(consent_in_new_tab(view, service, "maple.official"))
+    view.wizard.wait()
+    link = view.wizard.link
+    service.sandbox.send_invitation(link.id)
+    service.sandbox.accept_invitation(link.id)
+    sandbox_url = service.settings.sandbox_url
+    requests.post(f"{sandbox_url}/_sandbox/faults", json={"kind": "http_503", "count": 30,
+                                                          "path_prefix": "/v2/user/info/"}, timeout=10).raise_for_status()
+    try:
+        button(view, "Verify the link").click()
+        view.wizard.wait()
+    finally:
+        requests.delete(f"{sandbox_url}/_sandbox/faults", timeout=10).raise_for_status()
+    assert view.wizard.verified.status is LinkStatus.AWAITING_SELLER_CENTER, "the status before the check"
+    text = visible_text(view)
+    assert "Couldn't check" in text and "Last check failed — TikTok unavailable" in text
+    assert "Needs attention" not in text and "Failing check" not in text
+    assert view.wizard.state_of(Step.VERIFY).value != "failed"
+    button(view, "Check again").click()  # TikTok is back
+    view.wizard.wait()
+    assert view.wizard.verified.status is LinkStatus.CONNECTED
+    assert "Last check failed" not in visible_text(view)
     close(view)
 
 
