@@ -181,9 +181,12 @@ def test_troubleshooter_answers_what_the_seller_picks_or_types(context: Any, das
     assert region.steps[0] in entry.inner_text()
     assert "Reason code: region_mismatch" in entry.inner_text()
     # and the FAQ answer for it comes first
-    first_question = page.locator(".lk-faq summary").first
-    assert first_question.inner_text().strip() == "Can I link a TikTok account from another country?"
-    first_question.click()
+    # (the FAQ list redraws just after the entry: wait for it rather than read the old list)
+    from playwright.sync_api import expect
+
+    expect(page.locator(".lk-faq summary").first).to_have_text("Can I link a TikTok account from another country?",
+                                                               timeout=30_000)
+    page.locator(".lk-faq summary").first.click()
     answer = next(item.answer for item in troubleshoot.FAQ if item.question.startswith("Can I link a TikTok account"))
     page.get_by_text(answer[:60]).wait_for()
     shot(page, "panel-5-troubleshooter")

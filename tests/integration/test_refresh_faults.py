@@ -96,8 +96,9 @@ def test_a_long_retry_after_ends_as_rate_limited_which_the_seller_sees(h: Harnes
                                   "path_prefix": "/v2/oauth/token/"})
     h.service.sandbox.advance_clock(3 * 3600)  # type: ignore[union-attr]  # the access token is now expired
     after = h.service.verify(link.id)
-    check = next(c for c in after.checks if c.name is CheckName.TOKEN_WORKS)
-    assert check.ok is False and check.reason == "rate_limited"
+    # A rate-limited check is no verdict: the link keeps its status and says the last check failed, and why.
+    assert after.status is link.status
+    assert after.last_check_failed_reason == "rate_limited" and after.last_check_failed_at is not None
     assert troubleshoot.entry("rate_limited").code == "rate_limited"
     assert not troubleshoot.needs_reauthorization("rate_limited")
     assert len(_refreshes(h)) == 1, "a 45 s Retry-After is not waited out and retried"
