@@ -1,4 +1,4 @@
-"""The ``linkkit`` command: dashboard, sandbox, status, verify, export, bench.
+"""The ``linkkit`` command: dashboard, sandbox, status, verify, export, backup, bench, monitor.
 
 ``linkkit dashboard`` is what ``make dashboard`` runs: it starts the sandbox (in sandbox mode) and Voila serving the
 notebooks shipped inside the package (``linkkit/notebooks``) on 127.0.0.1:8866, prints the URL, and stops both
@@ -37,8 +37,9 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -351,6 +352,16 @@ def _service(*, read_only: bool = False) -> Any:
     return LinkService.from_settings(_settings(read_only=read_only))
 
 
+@contextmanager
+def _opened(*, read_only: bool = False) -> Iterator[Any]:
+    """The service for one command; its registry connections close with the command (no -wal/-shm left)."""
+    service = _service(read_only=read_only)
+    try:
+        yield service
+    finally:
+        service.store.close()
+
+
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     options = DashboardOptions.resolve(args, _config_file())
     overrides: dict[str, Any] = {"public_url": options.public_url} if options.public_url else {}
@@ -358,7 +369,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     notebooks = Path(args.notebooks).resolve() if args.notebooks else notebooks_dir()
     if not notebooks.is_dir():
         raise CliError(f"No notebooks folder at {notebooks}.")
-    sandbox_port = options.sandbox_port if settings.is_sandbox and options.sandbox else None
+    from linkkit.linking.compose import mode_label, sandbox_needed
+
+    sandbox_port = options.sandbox_port if sandbox_needed(settings) and options.sandbox else None
     stack = Stack(notebooks, voila_port=options.port, sandbox_port=sandbox_port, ip=options.ip,
                   base_url=options.base_url, public_url=options.public_url, pool_size=args.pool_size)
 
@@ -367,8 +380,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
-    mode = " (sandbox mode: no TikTok credentials needed)" if settings.is_sandbox else " (live)"
-    print("Starting linkkit" + mode, flush=True)
+    print(f"Starting linkkit ({mode_label(settings)})", flush=True)
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as exc:
@@ -380,7 +392,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             print(f"  listening on:       {stack.local_url}/  (TikTok redirects to the public URL above)")
         if sandbox_port:
             print(f"  sandbox:            {stack.sandbox_url}  (demo logins: {stack.sandbox_url}/_sandbox/world)")
-        elif settings.is_sandbox:
+        elif sandbox_needed(settings):
             print(f"  sandbox:            {settings.sandbox_url}  (not started here: --no-sandbox)")
         print("\nPress Ctrl-C to stop.", flush=True)
         while all(p.poll() is None for p in stack.processes):
@@ -416,11 +428,30 @@ def _link_row(link: Any, shop: Any) -> dict[str, Any]:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    service = _service(read_only=True)
+    with _opened(read_only=True) as service:
+        return _status(service, args)
+
+
+def _shops(service: Any, shop_id: str | None) -> list[Any]:
+    """The connected shops, or the one ``--shop`` names (a one-line error when it is not connected)."""
+    shops = list(service.connected_shops())
+    if shop_id is None:
+        return shops
+    chosen = [shop for shop in shops if shop.id == shop_id]
+    if not chosen:
+        raise CliError(f"Shop {shop_id} is not connected to linkkit: `linkkit status` lists the connected shops.")
+    return chosen
+
+
+def _links(service: Any, shop_id: str, role: str | None) -> list[Any]:
+    return [link for link in service.links(shop_id) if role is None or link.role.value == role]
+
+
+def _status(service: Any, args: argparse.Namespace) -> int:
     report = _masked(service.health())
-    shops = service.connected_shops()
+    shops = _shops(service, args.shop)
     if args.json:
-        report["rows"] = [_link_row(link, shop) for shop in shops for link in service.links(shop.id)]
+        report["rows"] = [_link_row(link, shop) for shop in shops for link in _links(service, shop.id, args.role)]
         print(json.dumps(report, indent=2, default=str))
         return 0
     print(f"mode: {report['mode']}   registry: {report['registry']}")
@@ -429,7 +460,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"shops: {report['shops']}")
     for shop in shops:
         print(f"\n{shop.name} ({shop.region}, {shop.seller_type})")
-        links = service.links(shop.id)
+        links = _links(service, shop.id, args.role)
         if not links:
             print("  no linked accounts")
         for link in links:
@@ -480,12 +511,23 @@ def _verify_many(service: Any, link_ids: Sequence[int], workers: int, progress: 
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from linkkit.troubleshoot import entry
-
     if not args.all and not args.link_ids:
         raise CliError("Nothing to verify: give link ids or --all.")
-    service = _service()
-    link_ids = [link.id for link in service.links()] if args.all else list(args.link_ids)
+    if args.link_ids and (args.all or args.shop or args.role):
+        raise CliError("Give link ids or --all (with --shop/--role), not both.")
+    if (args.shop or args.role) and not args.all:
+        raise CliError("--shop and --role choose links for --all: add --all.")
+    with _opened() as service:
+        return _verify(service, args)
+
+
+def _verify(service: Any, args: argparse.Namespace) -> int:
+    from linkkit.troubleshoot import entry
+
+    if args.all:
+        link_ids = [link.id for shop in _shops(service, args.shop) for link in _links(service, shop.id, args.role)]
+    else:
+        link_ids = list(args.link_ids)
     links = _verify_many(service, link_ids, args.workers, progress=args.all and not args.json)
     bad = [link for link in links if link.failing_check is not None]
     if args.json:
@@ -516,13 +558,36 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if path.suffix.lower() not in FORMATS:  # refuse before opening the registry
         raise DataFormatError(f"Cannot export to {path.name!r}: unknown file type {path.suffix or '(none)'}",
                               expected="a name ending in " + ", ".join(FORMATS))
-    service = _service(read_only=True)
-    rows = service.link_intervals()
+    if path.is_dir():
+        raise CliError(f"Cannot write {path}: it is a folder; give a file name such as {path / 'links.csv'}")
+    if not path.parent.is_dir():
+        raise CliError(f"Cannot write {path}: the folder {path.parent} does not exist")
+    with _opened(read_only=True) as service:
+        rows = service.link_intervals(_shops(service, args.shop)[0].id if args.shop else None)
     try:
         count = write_table(rows, path, columns=LINK_INTERVAL_COLUMNS)
     except OSError as exc:
         raise CliError(f"Cannot write {path}: {exc.strerror or exc}") from exc
     print(f"Wrote {count} link intervals to {path}")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from linkkit.backup import BackupError, backup_registry
+
+    settings = _settings(read_only=True)
+    url = settings.resolved_database_url
+    try:
+        report = backup_registry(url, Path(args.output), force=args.force)
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Backed up the registry {mask_url(url)} to {report.path} ({report.size / 1024:.0f} KiB, mode 0600)")
+    if report.counts:
+        print("verified: the copy opens, passes SQLite's integrity check and has the same rows:")
+        for table, count in report.counts.items():
+            print(f"  {table:<28} {count}")
+    elif report.tables:
+        print(f"verified: pg_restore reads the archive; tables: {', '.join(report.tables)}")
     return 0
 
 
@@ -544,6 +609,47 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 # --- entry point ------------------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: ``linkkit verify: argument LINK_ID: … (see linkkit verify --help)``.
+
+    Exit status 2, as argparse's own (a usage error, before anything ran).
+    """
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see `{self.prog} --help`)\n")
+
+
+_MAX_ID = 2**63 - 1  # the registry's ids are 64-bit signed integers
+
+
+def _bounded_int(name: str, low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {name} (a whole number from {low} to {high})"
+                                             ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not a {name}: it must be from {low} to {high}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+_link_id = _bounded_int("link id", 1, _MAX_ID)
+ROLES = ("official", "marketing")
+
+
+def _shop_id(text: str) -> str:
+    """A TikTok Shop id: digits only (TikTok's shop ids are decimal strings, e.g. 7494100000000000101)."""
+    if not re.fullmatch(r"[0-9]{1,32}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shop id (TikTok's shop ids are digits, e.g. "
+                                         "7494100000000000101: see `linkkit status`)")
+    return text
+_port = _bounded_int("port", 1, 65535)
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -554,7 +660,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="linkkit", description="Link a TikTok Shop to its TikTok accounts, verify the links, chart their sales.",
         epilog="Environment: LINKKIT_LOG_LEVEL (debug, info, warning, error; any case) sets logging; debug also "
                "shows tracebacks. Settings: LINKKIT_* variables or linkkit.toml (see the README).")
@@ -566,34 +672,41 @@ def _parser() -> argparse.ArgumentParser:
                        description="Serve the wizard and the accounts panel with Voila (and the sandbox in sandbox "
                                    "mode) until Ctrl-C. Options override the [dashboard] table of linkkit.toml.")
     p.add_argument("--ip", help="interface Voila binds (default 127.0.0.1; 0.0.0.0 for every interface)")
-    p.add_argument("--port", type=int, help="Voila's port (default 8866)")
+    p.add_argument("--port", type=_port, help="Voila's port (default 8866)")
     p.add_argument("--base-url", help="path prefix Voila serves under, e.g. /linkkit/ behind a proxy (default /)")
     p.add_argument("--public-url", help="the address people and TikTok's redirect use, including any path prefix, "
                                         "e.g. https://shop.example.com/linkkit (default: http://IP:PORT/BASE_URL)")
-    p.add_argument("--sandbox-port", type=int, help="the sandbox's port in sandbox mode (default 8765)")
+    p.add_argument("--sandbox-port", type=_port, help="the sandbox's port in sandbox mode (default 8765)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="do not start the sandbox (live mode never starts it; in sandbox mode, use the one at "
                         "LINKKIT_SANDBOX_URL)")
     p.add_argument("--notebooks", help="serve this folder instead of the notebooks shipped with linkkit")
-    p.add_argument("--pool-size", type=int, default=1, help="preheated kernels kept ready per notebook (default 1)")
+    p.add_argument("--pool-size", type=_bounded_int("pool size", 0, 32), default=1,
+                   help="preheated kernels kept ready per notebook (default 1)")
     p.set_defaults(func=_cmd_dashboard)
 
     p = sub.add_parser("sandbox", help="run the local TikTok sandbox", description="Run the sandbox until Ctrl-C.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     p.set_defaults(func=_cmd_sandbox)
 
     p = sub.add_parser("status", help="shops, links and their status (reads the registry only)",
                        description="Shops, links and their status. Needs no TikTok app secrets.")
     p.add_argument("--json", action="store_true", help="print JSON, with one row per link under 'rows'")
+    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="only this shop (its id: see `linkkit status`)")
+    p.add_argument("--role", choices=ROLES, help="only links of this role")
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("verify", help="verify links with TikTok and Seller Center",
                        description="Verify links; exit status 1 when a link fails a check.")
-    p.add_argument("link_ids", nargs="*", type=int, metavar="LINK_ID", help="links to verify (see `linkkit status`)")
+    p.add_argument("link_ids", nargs="*", type=_link_id, metavar="LINK_ID",
+                   help="links to verify (see `linkkit status`)")
     p.add_argument("--all", action="store_true", help="verify every active link, showing progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON: one row per link, with the failing check")
-    p.add_argument("--workers", type=int, default=4, help="links verified at once (default 4)")
+    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="with --all: only this shop's links")
+    p.add_argument("--role", choices=ROLES, help="with --all: only links of this role")
+    p.add_argument("--workers", type=_bounded_int("number of workers", 1, 64), default=4,
+                   help="links verified at once (default 4)")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("export", help="write link intervals to CSV, XLSX or Parquet (reads the registry only)",
@@ -601,7 +714,17 @@ def _parser() -> argparse.ArgumentParser:
                                    "the format: .csv, .xlsx or .parquet. Text that a spreadsheet would run as a "
                                    "formula is written with a leading apostrophe.")
     p.add_argument("output", help="file to write: NAME.csv, NAME.xlsx or NAME.parquet")
+    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="only this shop's links")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("backup", help="copy the registry to a file, consistently, and check the copy",
+                       description="Copy the registry while linkkit runs. SQLite: the online backup API (recent "
+                                   "commits in the -wal file included), a 0600 file whose row counts are checked "
+                                   "against the registry's. PostgreSQL: pg_dump's custom format (restore with "
+                                   "pg_restore), or what to run when pg_dump is not installed.")
+    p.add_argument("output", metavar="FILE", help="the backup file to write (refused if it exists, unless --force)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=_cmd_backup)
 
     p = sub.add_parser("bench", help="run the benchmarks (from a source checkout)",
                        description="Run benchmarks/run_all.py of a source checkout.")
@@ -630,18 +753,69 @@ def _one_line(exc: BaseException) -> str:
     return redact(mask_url(" ".join(text.split())))
 
 
+#: Commands that run until stopped: their log records go to stderr as they happen.
+_SERVING = ("dashboard", "sandbox", "monitor")
+
+
+class _HeldRecords(logging.Handler):
+    """Holds a one-shot command's log records: shown after it succeeds, dropped when it fails.
+
+    A failure is reported in one line (what went wrong and what to do); the warnings that led to it (retries,
+    an unreachable sandbox) would bury that line, and ``--debug`` shows them all as they happen.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def replay(self) -> None:
+        shown = logging.StreamHandler(sys.stderr)
+        shown.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+        for record in self.records:
+            if record.levelno >= self.level:
+                shown.handle(record)
+        self.records.clear()
+
+
+@contextmanager
+def _logging(level: int, *, hold: bool) -> Iterator[_HeldRecords | None]:
+    """Log at ``level`` to stderr for the command's duration (held until success when ``hold``)."""
+    root = logging.getLogger()
+    handler: logging.Handler = _HeldRecords() if hold else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+    handler.setLevel(level)
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield handler if isinstance(handler, _HeldRecords) else None
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``linkkit`` command; returns the exit status."""
+    """Run the ``linkkit`` command; returns the exit status.
+
+    The one error boundary: whatever a command raises becomes one line on stderr and exit status 1 (usage
+    errors: one line and exit status 2, from :class:`_Parser`); ``--debug`` adds the redacted traceback.
+    """
     args = _parser().parse_args(argv)
     debug = bool(args.debug)
     try:
         level = _log_level(debug)
         debug = debug or level == logging.DEBUG
-        logging.basicConfig(level=level)
         from linkkit import redact
 
         redact.install()
-        return int(args.func(args))
+        with _logging(level, hold=not debug and args.command not in _SERVING) as held:
+            status = int(args.func(args))
+            if held is not None:
+                held.replay()
+            return status
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

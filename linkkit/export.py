@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -88,7 +90,8 @@ def write_table(rows: Sequence[Mapping[str, Any]], path: Path | str, *, columns:
 
     Raises:
         DataFormatError: The extension is not one of :data:`FORMATS` (nothing is written).
-        OSError: The file cannot be written.
+        OSError: The file cannot be written (nothing is left behind: the table goes to a new file beside
+            ``path`` that replaces it only once complete, so a failure leaves an existing file as it was).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -97,6 +100,27 @@ def write_table(rows: Sequence[Mapping[str, Any]], path: Path | str, *, columns:
                               expected="a name ending in " + ", ".join(FORMATS))
     names = _columns(rows, columns)
     table = [[_cell(row.get(name)) for name in names] for row in rows]
+    if path.exists() and not path.is_file():  # a device or a pipe (a directory fails at open): write in place
+        _write(suffix, names, table, path, path.stem)
+    else:
+        _write_replacing(suffix, names, table, path)
+    log.info("wrote %d rows to %s", len(table), path)
+    return len(table)
+
+
+def _write_replacing(suffix: str, names: list[str], table: list[list[Any]], path: Path) -> None:
+    """Write to a new file beside ``path`` (created with the umask's mode), then rename it over ``path``."""
+    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        _write(suffix, names, table, part, path.stem)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def _write(suffix: str, names: list[str], table: list[list[Any]], path: Path, title: str) -> None:
     if suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -109,7 +133,7 @@ def write_table(rows: Sequence[Mapping[str, Any]], path: Path | str, *, columns:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.title = path.stem[:31] or "export"
+        sheet.title = title[:31] or "export"
         sheet.append(names)
         for values in table:
             sheet.append(values)
@@ -121,5 +145,3 @@ def write_table(rows: Sequence[Mapping[str, Any]], path: Path | str, *, columns:
         columns_data = {name: [row[i] for row in table] for i, name in enumerate(names)}
         pq.write_table(pa.table(columns_data) if table else pa.table({n: pa.array([], pa.string()) for n in names}),
                        path)
-    log.info("wrote %d rows to %s", len(table), path)
-    return len(table)

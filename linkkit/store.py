@@ -231,6 +231,8 @@ revocation_outbox = sa.Table(
 #: The newest Alembic revision this code knows (revision ids are zero-padded numbers: ``"0002"``).
 SCHEMA_VERSION = 5
 _HEAD = f"{SCHEMA_VERSION:04d}"
+#: Seconds a SQLite connection waits for another process's lock before giving up (busy timeout), in total.
+BUSY_TIMEOUT = 30.0
 #: pg_advisory_xact_lock key serialising migrations on PostgreSQL ("linkkit" in ASCII).
 _MIGRATION_LOCK = 0x6C696E6B6B6974
 
@@ -355,14 +357,14 @@ class Store:
     def _make_engine(url: str) -> Engine:
         if not url.startswith("sqlite"):
             return sa.create_engine(url, pool_pre_ping=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front (BEGIN IMMEDIATE).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             _enable_wal(cursor)
             cursor.close()
@@ -1041,14 +1043,15 @@ def _enable_wal(cursor: Any) -> None:
     import sqlite3
     import time
 
-    for attempt in range(100):
+    deadline = time.monotonic() + BUSY_TIMEOUT  # in total: each attempt may itself wait on busy_timeout
+    while True:
         try:
             if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
                 return
             cursor.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError:
-            if attempt == 99:
+            if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
 
@@ -1114,6 +1117,12 @@ def _database_error(exc: SQLAlchemyError, url: str, action: str) -> RegistryErro
             if not folder.is_dir():
                 return RegistryMissing(f"No such registry database: the folder {folder} does not exist ({shown}).")
             return RegistryAuthFailed(f"Access to the registry database {shown} was denied (file permissions).")
+        if "database is locked" in text:
+            return RegistryError(f"The registry {shown} is locked by another process (waited {BUSY_TIMEOUT:.0f} s): "
+                                 "try again when it has finished")
+        if "file is not a database" in text or "malformed" in text:
+            return RegistryError(f"The registry {shown} is not a readable SQLite database (damaged, or another "
+                                 "file): restore it from a backup (`linkkit backup` makes them)")
     elif isinstance(exc, DBAPIError):
         if sqlstate in ("28P01", "28000") or "password authentication failed" in text or "no password" in text:
             return RegistryAuthFailed(f"Authentication failed for the registry database {shown}: check the user "

@@ -59,7 +59,7 @@ def test_every_option_of_every_command_has_help() -> None:
     undocumented = [f"{p.prog} {'/'.join(a.option_strings) or a.dest}" for p in parsers for a in p._actions
                     if not isinstance(a, argparse._SubParsersAction) and a.dest != "help"
                     and not (a.help and a.help != argparse.SUPPRESS)]
-    assert len(parsers) == 8  # linkkit + dashboard sandbox status verify export bench monitor
+    assert len(parsers) == 9  # linkkit + dashboard sandbox status verify export backup bench monitor
     assert undocumented == []
 
 
@@ -207,6 +207,8 @@ def test_status_and_export_need_no_app_secrets_in_live_mode(monkeypatch: pytest.
 def test_status_never_prints_the_database_password(monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     class Service:
+        store = type("Registry", (), {"close": lambda self: None})()
+
         def health(self) -> dict[str, Any]:
             return {"mode": "live", "registry": "postgresql+psycopg://linkkit:s3cret-pw@db:5432/linkkit",
                     "shops": 0, "links": {}}

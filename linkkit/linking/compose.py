@@ -34,7 +34,7 @@ from linkkit.store import Store
 from linkkit.tiktok.clients import AppConfig, TikTokClients
 from linkkit.tiktok.http import make_session
 
-__all__ = ["build_ports"]
+__all__ = ["build_ports", "mode_label", "sandbox_needed"]
 
 
 def _app_config(settings: Settings, world: dict[str, Any] | None = None) -> AppConfig:
@@ -57,6 +57,16 @@ def _credentials_from_world(world: dict[str, Any], pkce_encoding: str) -> dict[s
         raise ConfigError("The sandbox's world does not describe its apps.", reason="config_invalid")
     return {"client_key": login["client_key"], "client_secret": login["client_secret"],
             "app_key": shop["app_key"], "app_secret": shop["app_secret"], "service_id": shop["service_id"]}
+
+
+def sandbox_needed(settings: Settings) -> bool:
+    """Whether ``settings``' mode talks to the local sandbox (the dashboard starts one unless told not to)."""
+    return settings.is_sandbox
+
+
+def mode_label(settings: Settings) -> str:
+    """How the command line names ``settings``' mode to a person."""
+    return "sandbox mode: no TikTok credentials needed" if settings.is_sandbox else "live"
 
 
 def build_ports(settings: Settings, registry: Store, *, clock: Clock | None = None,
