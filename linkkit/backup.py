@@ -88,6 +88,12 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def _busy_timeout() -> float:
+    from linkkit import store
+
+    return float(store.BUSY_TIMEOUT)  # wait for another process's lock as long as the registry itself does
+
+
 def _table_counts(db: sqlite3.Connection) -> dict[str, int]:
     names = [row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -101,7 +107,7 @@ def _backup_sqlite(source: Path, target: Path) -> BackupReport:
     try:
         try:
             # mode=rw: never creates a registry; reading takes no write lock, so linkkit keeps running
-            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=_busy_timeout())
         except sqlite3.Error as exc:
             raise BackupError(f"Cannot open the registry {source}: {exc}") from None
         try:

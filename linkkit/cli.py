@@ -511,12 +511,12 @@ def _verify_many(service: Any, link_ids: Sequence[int], workers: int, progress: 
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    if not args.all and not args.link_ids:
-        raise CliError("Nothing to verify: give link ids or --all.")
     if args.link_ids and (args.all or args.shop or args.role):
         raise CliError("Give link ids or --all (with --shop/--role), not both.")
     if (args.shop or args.role) and not args.all:
         raise CliError("--shop and --role choose links for --all: add --all.")
+    if not args.all and not args.link_ids:
+        raise CliError("Nothing to verify: give link ids or --all.")
     with _opened() as service:
         return _verify(service, args)
 

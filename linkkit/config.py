@@ -128,9 +128,15 @@ class Settings:
         config_path = Path(os.environ.get("LINKKIT_CONFIG", "linkkit.toml"))
         if config_path.is_file():
             try:
-                values.update(tomllib.loads(config_path.read_text(encoding="utf-8")).get("linkkit", {}))
+                table = tomllib.loads(config_path.read_text(encoding="utf-8")).get("linkkit", {})
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"{config_path} is not valid TOML: {exc}") from exc
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{config_path} cannot be read: {exc}") from exc
+            if not isinstance(table, dict):
+                raise ConfigError(f"{config_path}: [linkkit] must be a table.")
+            _check_types(config_path, table)
+            values.update(table)
         for name, env in _ENV_FIELDS.items():
             if os.environ.get(env):
                 values[name] = os.environ[env]
@@ -166,6 +172,18 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{data_dir() / 'registry.sqlite3'}"
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float)}
+
+
+def _check_types(path: Path, table: dict[str, Any]) -> None:
+    """Refuse a ``[linkkit]`` value of the wrong type (``timeout = "soon"``) before anything uses it."""
+    kinds = {f.name: str(f.type) for f in fields(Settings)}
+    for name, value in table.items():
+        allowed = _TYPES.get(kinds.get(name, ""))
+        if allowed and (not isinstance(value, allowed) or (bool not in allowed and isinstance(value, bool))):
+            raise ConfigError(f"{path}: [linkkit] {name} must be a {kinds[name]}, not {value!r}.")
 
 
 def _is_loopback(url: str) -> bool:

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import os
 import secrets
@@ -121,13 +122,18 @@ def _write_replacing(suffix: str, names: list[str], table: list[list[Any]], path
 
 
 def _write(suffix: str, names: list[str], table: list[list[Any]], path: Path, title: str) -> None:
+    # Every format writes through a file this function opened and closes: a writer that fails half-way (a full
+    # disk) then leaves neither an open handle behind nor deletes what ``path`` named (pyarrow removes its output
+    # file on failure, even a symlink to a device).
     if suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(names)
             writer.writerows([["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in r]
                               for r in table])
-    elif suffix == ".xlsx":
+        return
+    buffer = io.BytesIO()
+    if suffix == ".xlsx":
         from openpyxl import Workbook
 
         book = Workbook()
@@ -137,11 +143,13 @@ def _write(suffix: str, names: list[str], table: list[list[Any]], path: Path, ti
         sheet.append(names)
         for values in table:
             sheet.append(values)
-        book.save(path)
+        book.save(buffer)
     else:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         columns_data = {name: [row[i] for row in table] for i, name in enumerate(names)}
         pq.write_table(pa.table(columns_data) if table else pa.table({n: pa.array([], pa.string()) for n in names}),
-                       path)
+                       buffer)
+    with path.open("wb") as handle:
+        handle.write(buffer.getvalue())

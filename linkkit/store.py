@@ -335,6 +335,11 @@ class Store:
         self.url = mask_url(url)
         self._box = box
         self.clock = clock
+        try:
+            sa.make_url(url).get_dialect()
+        except sa.exc.ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no dialect (driver) for
+            raise ConfigError(f"The registry URL {self.url} cannot be used ({exc}): LINKKIT_DATABASE_URL must be "
+                              "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE.") from None
         if url.startswith("sqlite"):
             _private_sqlite_file(url)
         self.engine = self._make_engine(url)
