@@ -404,3 +404,34 @@ def test_export_writes_the_links(linked: LinkService, tmp_path: Path, capsys: py
         rows = list(csv.DictReader(handle))
     assert len(rows) == 3 and out.startswith("Wrote 3 link intervals")
     assert list(rows[0]) == list(LINK_INTERVAL_COLUMNS)
+
+
+def test_an_export_that_fails_half_way_leaves_the_earlier_file_as_it_was(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from linkkit import export
+
+    path = tmp_path / "links.csv"
+    write_table([{"name": "yesterday"}], path, columns=["name"])
+    before = path.read_bytes()
+    real_writer = export.csv.writer
+
+    class DiskFullHalfWay:  # the header goes to disk, then the disk is full
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+            self.inner = real_writer(handle)
+
+        def writerow(self, row: Any) -> None:
+            self.inner.writerow(row)
+            self.handle.flush()
+
+        def writerows(self, rows: Any) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export.csv, "writer", DiskFullHalfWay)
+    with pytest.raises(OSError) as error:
+        write_table([{"name": "today"}], path, columns=["name"])
+    assert error.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["links.csv"], "no partial file beside it"

@@ -38,7 +38,7 @@ from linkkit.models import Provider, Shop
 from linkkit.store import Store
 
 MAPLE = "7494100000000000101"
-PG_PASSWORD = "s3cretPW-canary"  # noqa: S105 (a canary: must never be printed)
+PG_PASSWORD = "s3cretPW-canary"  # a canary: must never be printed
 LINKKIT = Path(sys.executable).parent / "linkkit"
 
 _FS_IOC_GETFLAGS = 0x80086601
@@ -201,7 +201,10 @@ def folder(name: str) -> Setup:
 
 
 def read_only(name: str) -> Setup:
-    return lambda p: None if p.read_only_dir(name) else None
+    def setup(p: Place) -> None:
+        p.read_only_dir(name)
+
+    return setup
 
 
 def full_device(name: str) -> Setup:
@@ -209,7 +212,10 @@ def full_device(name: str) -> Setup:
 
 
 def existing(name: str) -> Setup:
-    return lambda p: None if p.write(name, "an earlier backup") else None
+    def setup(p: Place) -> None:
+        p.write(name, "an earlier backup")
+
+    return setup
 
 
 def busy_port(p: Place) -> None:
@@ -403,7 +409,7 @@ def test_a_bad_input_gets_one_line_and_leaves_nothing_behind(name: str, place: P
         code = main(_argv(c, place))
     except SystemExit as exit_info:  # argparse's usage errors
         code = exit_info.code
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert code == c.code, f"exit status {code}:\n{err}"
     _one_line(err, c)
     assert place.snapshot() == before, "the command changed or left files"
