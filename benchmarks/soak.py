@@ -166,7 +166,7 @@ async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str]
                 outcomes["no Marketing slot"] += 1
             else:
                 step = "choose Marketing"
-                step4 = page.get_by_text("Finish in Seller Center")
+                step4 = page.get_by_text("Account to link as")  # step 4's content (not the stepper's label)
                 try:
                     await button.click(timeout=15_000)
                     await page.get_by_text("What linkkit asks TikTok for").or_(step4).first.wait_for()

@@ -18,11 +18,12 @@ Example:
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
     >>> with sqlite3.connect(folder / "registry.sqlite3") as db:
-    ...     _ = db.execute("CREATE TABLE shops (id TEXT)")
-    ...     _ = db.execute("INSERT INTO shops VALUES ('1')")
+    ...     _ = db.execute("CREATE TABLE links (id INTEGER)")
+    ...     _ = db.execute("INSERT INTO links VALUES (1)")
+    >>> db.close()
     >>> report = backup_registry(f"sqlite:///{folder / 'registry.sqlite3'}", folder / "copy.sqlite3")
     >>> report.counts
-    {'shops': 1}
+    {'links': 1}
     >>> oct((folder / "copy.sqlite3").stat().st_mode & 0o777)
     '0o600'
 """

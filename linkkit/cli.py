@@ -2,7 +2,7 @@
 
 ``linkkit dashboard`` is what ``make dashboard`` runs: it starts the sandbox (in sandbox mode) and Voila serving the
 notebooks shipped inside the package (``linkkit/notebooks``) on 127.0.0.1:8866, prints the URL, and stops both
-cleanly on Ctrl-C. :class:`Stack` is the same start-up code, used by the browser tests on free ports.
+cleanly on Ctrl-C. :class:`~linkkit.stack.Stack` is the same start-up code, used by the browser tests on free ports.
 
 Where the dashboard listens and how people reach it come from, highest first: the command line, the
 environment (``LINKKIT_PUBLIC_URL``), the ``[dashboard]`` table of ``linkkit.toml`` (``$LINKKIT_CONFIG`` or
@@ -19,8 +19,12 @@ environment (``LINKKIT_PUBLIC_URL``), the ``[dashboard]`` table of ``linkkit.tom
 The public URL is passed to the kernels unchanged: TikTok's redirect URI is built from it, so it must be the
 address registered for the app. Without one, it is ``http://<ip>:<port><base_url>``.
 
-Errors are one line on standard error and exit status 1; ``--debug`` (or ``LINKKIT_LOG_LEVEL=debug``, any case)
-logs at DEBUG and shows the traceback.
+Errors are one line on standard error and exit status 1 — :func:`main` is the one boundary every command's errors
+cross. A wrong command line (unknown option, an id that is not a whole number from 1 to 2**63-1, a role or shop id
+that cannot be one) is one line too, with argparse's exit status 2: nothing ran. A one-shot command's log records
+(warnings such as retries) are shown after it succeeds and dropped when it fails, so the failure stays one line;
+``--debug`` (or ``LINKKIT_LOG_LEVEL=debug``, any case) logs at DEBUG as it happens and shows the traceback.
+``tests/test_cli_bad_inputs.py`` holds the table of bad inputs this is checked against.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -41,48 +44,18 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import requests
+from linkkit.stack import PANEL_NOTEBOOK, Stack, free_port, notebooks_dir
 
 __all__ = ["DashboardOptions", "Stack", "free_port", "main", "mask_url", "notebooks_dir"]
 
 log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATE_ROOT = PACKAGE_DIR / "share" / "jupyter"
-WIZARD_NOTEBOOK = "01_link_accounts.ipynb"
-PANEL_NOTEBOOK = "02_linked_accounts.ipynb"
-
-#: Kernel culling (jupyter_server's ``MappingKernelManager``). A page closed without its shutdown request (a
-#: crashed browser, a dropped network) leaves its kernel orphaned: once no browser is connected to it and it has
-#: been idle this long, it is shut down. Kernels with a connected page are never culled (``cull_connected`` is
-#: off), so an open wizard, however long it sits untouched, keeps its kernel; preheated kernels are never culled.
-CULL_IDLE_TIMEOUT = 3600
-CULL_INTERVAL = 300
 
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_free(port: int, host: str = "127.0.0.1") -> bool:
-    # SO_REUSEADDR as tornado sets it when the servers bind: a port whose last connections sit in TIME_WAIT
-    # after Ctrl-C is free for them, so it must count as free here too (restarting at once works).
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-        return True
 
 
 def mask_url(text: str) -> str:
@@ -103,172 +76,6 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_masked(v) for v in value]
     return value
-
-
-def notebooks_dir() -> Path:
-    """The folder of notebooks shipped inside the package (what the dashboard serves)."""
-    folder = resources.files("linkkit") / "notebooks"
-    return Path(str(folder))
-
-
-def _wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{url} did not start: the process exited with code {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def _normal_base_url(base_url: str) -> str:
-    return "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
-
-
-class Stack:
-    """The sandbox, Voila and the health monitor as child processes.
-
-    Args:
-        notebooks: The folder Voila serves.
-        voila_port: Voila's port (8866 for the dashboard, a free one in tests).
-        sandbox_port: The sandbox's port (8765 by default); ``None`` starts no sandbox.
-        env: Extra environment for Voila's kernels (``LINKKIT_*``).
-        preheat: Preheat kernels (``voila.utils.get_query_string()`` then waits for the real request).
-        pool_size: Preheated kernels kept ready per notebook.
-        ip: The interface Voila binds.
-        base_url: Voila's path prefix (``/`` or e.g. ``/linkkit/``).
-        public_url: The address people (and TikTok's redirect) use; derived from ip, port and base URL if ``None``.
-        cull_idle_timeout: Seconds an orphaned kernel may sit idle before it is shut down (0: never).
-        cull_interval: Seconds between culling passes.
-    """
-
-    def __init__(self, notebooks: Path, *, voila_port: int = 8866, sandbox_port: int | None = 8765,
-                 env: dict[str, str] | None = None, preheat: bool = True, pool_size: int = 1,
-                 quiet: bool = False, ip: str = "127.0.0.1", base_url: str = "/", public_url: str | None = None,
-                 cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> None:
-        self.notebooks = notebooks
-        self.voila_port = voila_port
-        self.sandbox_port = sandbox_port
-        self.extra_env = dict(env or {})
-        self.preheat = preheat
-        self.pool_size = pool_size
-        self.quiet = quiet
-        self.ip = ip
-        self.base_url = _normal_base_url(base_url)
-        self._public_url = public_url.rstrip("/") if public_url else None
-        self.cull_idle_timeout = cull_idle_timeout
-        self.cull_interval = cull_interval
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    @property
-    def _local_host(self) -> str:
-        return "127.0.0.1" if self.ip in ("", "0.0.0.0", "::") else self.ip  # noqa: S104 (comparison only)
-
-    @property
-    def local_url(self) -> str:
-        """Where this machine reaches Voila (no trailing slash)."""
-        host = f"[{self._local_host}]" if ":" in self._local_host else self._local_host
-        return f"http://{host}:{self.voila_port}{self.base_url.rstrip('/')}"
-
-    @property
-    def public_url(self) -> str:
-        """The configured public URL, or the local one (no trailing slash)."""
-        return self._public_url or self.local_url
-
-    @property
-    def sandbox_url(self) -> str | None:
-        return f"http://127.0.0.1:{self.sandbox_port}" if self.sandbox_port else None
-
-    @property
-    def dashboard_url(self) -> str:
-        """The wizard at the public URL: TikTok's redirect URI."""
-        return f"{self.public_url}/voila/render/{WIZARD_NOTEBOOK}"
-
-    @property
-    def local_dashboard_url(self) -> str:
-        """The wizard at the local URL."""
-        return f"{self.local_url}/voila/render/{WIZARD_NOTEBOOK}"
-
-    def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OAUTHLIB_", "HTTP_PROXY", "HTTPS_PROXY"))}
-        env.update(self.extra_env)
-        env["LINKKIT_PUBLIC_URL"] = self.public_url
-        if self.sandbox_url:
-            env.setdefault("LINKKIT_MODE", "sandbox")
-            env["LINKKIT_SANDBOX_URL"] = self.sandbox_url
-        if TEMPLATE_ROOT.is_dir():
-            env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), env.get("JUPYTER_PATH")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        return env
-
-    def voila_command(self) -> list[str]:
-        cmd = [
-            sys.executable, "-m", "linkkit.web", str(self.notebooks), "--no-browser", f"--port={self.voila_port}",
-            f"--Voila.ip={self.ip}", f"--Voila.base_url={self.base_url}", "--show_tracebacks=False",
-            "--ServerApp.disable_check_xsrf=False",
-            f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_timeout}",
-            f"--MappingKernelManager.cull_interval={self.cull_interval}",
-            "--MappingKernelManager.cull_connected=False",
-        ]
-        if (TEMPLATE_ROOT / "voila" / "templates" / "linkkit").is_dir():
-            cmd.append("--template=linkkit")
-        if self.preheat:
-            cmd += ["--preheat_kernel=True", f"--pool_size={self.pool_size}"]
-        return cmd
-
-    def start(self, timeout: float = 90.0) -> Stack:
-        for port, host in ((self.sandbox_port, "127.0.0.1"), (self.voila_port, self._local_host)):
-            if port and not _port_free(port, host):
-                raise RuntimeError(f"Port {port} on {host} is already in use (another linkkit dashboard?). "
-                                   "Stop it, or choose other ports with --port / --sandbox-port.")
-        env = self.environment()
-        out = subprocess.DEVNULL if self.quiet else None
-        try:
-            if self.sandbox_port:
-                sandbox = subprocess.Popen(
-                    [sys.executable, "-m", "linkkit.sandbox", "--host", "127.0.0.1", "--port", str(self.sandbox_port)],
-                    env=env, stdout=out, stderr=out, start_new_session=True)
-                self.processes.append(sandbox)
-                _wait_http(f"{self.sandbox_url}/_sandbox/clock", timeout, sandbox)
-                # TikTok Shop redirects to the app's configured URL, so point the sandbox app at this Voila.
-                from linkkit.sandbox_client import SandboxControl
-
-                SandboxControl(f"{self.sandbox_url}/_sandbox").set_shop_redirect(self.dashboard_url)
-            from linkkit.monitor.stack import start_monitor  # the health monitor; the sandbox's webhooks go to it
-
-            self.processes += start_monitor(env, sandbox_url=self.sandbox_url, output=out, timeout=timeout)
-            voila = subprocess.Popen(self.voila_command(), env=env, stdout=out, stderr=out, start_new_session=True)
-            self.processes.append(voila)
-            _wait_http(self.local_url + "/", timeout, voila)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        for process in reversed(self.processes):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        self.processes.clear()
-
-    def __enter__(self) -> Stack:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
 
 class CliError(Exception):

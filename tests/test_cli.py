@@ -23,6 +23,7 @@ from linkkit.crypto import TokenBox
 from linkkit.export import LINK_INTERVAL_COLUMNS, write_table
 from linkkit.linking import LinkService
 from linkkit.models import Role
+from linkkit.stack import _port_free
 from linkkit.store import Store
 
 MAPLE = "7494100000000000101"
@@ -142,7 +143,7 @@ def test_a_port_in_time_wait_after_ctrl_c_is_free_again() -> None:
     client.recv(1)
     client.close()
     listener.close()
-    assert cli._port_free(port)
+    assert _port_free(port)
 
 
 @pytest.mark.integration
