@@ -436,3 +436,18 @@ def test_an_export_that_fails_half_way_leaves_the_earlier_file_as_it_was(tmp_pat
     assert error.value.errno == errno.ENOSPC
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["links.csv"], "no partial file beside it"
+
+
+def test_only_the_composition_root_asks_which_mode_it_is() -> None:
+    package = Path(cli.__file__).resolve().parent
+    asking = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "is_sandbox" in p.read_text())
+    assert asking == ["config.py", "linking/compose.py"]  # the definition, and the one place that decides
+
+
+def test_the_dashboard_asks_the_composition_root_whether_to_start_the_sandbox() -> None:
+    from linkkit.linking.compose import mode_label, sandbox_needed
+
+    sandbox = Settings(mode="sandbox")
+    live = Settings(mode="live", public_url="https://shop.example/lk")
+    assert (sandbox_needed(sandbox), sandbox_needed(live)) == (True, False)
+    assert mode_label(sandbox).startswith("sandbox mode") and mode_label(live) == "live"
