@@ -582,8 +582,7 @@ class _HeldRecords(logging.Handler):
         shown = logging.StreamHandler(sys.stderr)
         shown.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
         for record in self.records:
-            if record.levelno >= self.level:
-                shown.handle(record)
+            shown.handle(record)
         self.records.clear()
 
 
@@ -592,10 +591,9 @@ def _logging(level: int, *, hold: bool) -> Iterator[_HeldRecords | None]:
     """Log at ``level`` to stderr for the command's duration (held until success when ``hold``)."""
     root = logging.getLogger()
     handler: logging.Handler = _HeldRecords() if hold else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
-    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))  # no level of its own: a logger set louder
     old_level = root.level
-    root.addHandler(handler)
+    root.addHandler(handler)  # (``linkkit sandbox`` sets its logger to INFO) is heard, as with basicConfig
     root.setLevel(level)
     try:
         yield handler if isinstance(handler, _HeldRecords) else None

@@ -451,3 +451,28 @@ def test_the_dashboard_asks_the_composition_root_whether_to_start_the_sandbox() 
     live = Settings(mode="live", public_url="https://shop.example/lk")
     assert (sandbox_needed(sandbox), sandbox_needed(live)) == (True, False)
     assert mode_label(sandbox).startswith("sandbox mode") and mode_label(live) == "live"
+
+
+def test_a_commands_warnings_are_shown_when_it_succeeds_and_dropped_when_it_fails(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, secret_key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    live_registry(monkeypatch, tmp_path, secret_key)
+    outcome: dict[str, Exception | None] = {"raise": None}
+
+    def status(service: Any, args: argparse.Namespace) -> int:
+        logging.getLogger("linkkit.test").warning("the sandbox's clock was slow to answer")
+        if outcome["raise"] is not None:
+            raise outcome["raise"]
+        return 0
+
+    monkeypatch.setattr(cli, "_status", status)
+    code, _, err = run(capsys, "status")
+    assert code == 0
+    assert "WARNING:linkkit.test:the sandbox's clock was slow to answer" in err
+    outcome["raise"] = cli.CliError("The registry is somewhere else.")
+    code, _, err = run(capsys, "status")
+    assert code == 1
+    assert err == "linkkit status: The registry is somewhere else.\n"
+    code, _, err = run(capsys, "--debug", "status")
+    assert "slow to answer" in err and "Traceback" in err
