@@ -129,8 +129,8 @@ async def _authorize(context: Any, page: Any, demo: Demo, outcomes: Counter[str]
     sandbox = str(demo.stack.sandbox_url)
     await popup.wait_for_url(lambda url: not url.startswith(sandbox))  # back at linkkit's callback
     await popup.wait_for_load_state()
-    text = await popup.locator("body").inner_text()
-    outcomes["linked" if "TikTok authorized" in text else "refused (shown to the person)"] += 1
+    text = " ".join((await popup.locator("body").inner_text()).split())
+    outcomes["linked" if "TikTok authorized" in text else f"refused, shown: {text[:70]}"] += 1
     await popup.close(run_before_unload=True)
 
 
@@ -243,11 +243,13 @@ def run(minutes: float, contexts: int, settle_seconds: float) -> dict[str, Any]:
         cleaner.start()
         began = time.monotonic()
         peak: dict[str, Any] = dict(start)
+        samples: list[list[float]] = []  # [seconds, kernels, rss_mib, fds] every 15 s: does memory plateau?
 
         def sample() -> None:
             while not stop.wait(15.0):
                 now = resources(demo)
-                for key in ("kernels", "rss_mib", "fds"):
+                samples.append([round(time.monotonic() - began), now["kernels"], now["rss_mib"], now["fds"]])
+                for key in ("kernels", "rss_mib", "fds", "processes"):
                     peak[key] = max(peak[key], now[key])
                 print(f"{time.monotonic() - began:6.0f} s: {now}  {dict(outcomes)}  errors={len(errors)}",
                       flush=True)
@@ -268,7 +270,7 @@ def run(minutes: float, contexts: int, settle_seconds: float) -> dict[str, Any]:
         "minutes": minutes, "contexts": contexts, "driven_s": driven, "settle_s": waited,
         "start": start, "peak": peak, "end": end, "outcomes": dict(outcomes),
         "errors": len(errors), "error_samples": sorted(Counter(errors).items(), key=lambda kv: -kv[1])[:20],
-        "kernels_back": end["kernels"] == start["kernels"],
+        "samples": samples, "kernels_back": end["kernels"] == start["kernels"],
         "rss_growth_mib": round(end["rss_mib"] - start["rss_mib"], 1), "fds_growth": end["fds"] - start["fds"],
     }
 
