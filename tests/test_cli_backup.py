@@ -156,3 +156,48 @@ def test_without_pg_dump_it_says_what_to_run_with_the_password_masked(
     assert "pg_dump is not installed" in err and "--username=linkkit" in err and "linkkit:***@db.example" in err
     assert "s3cret-canary" not in err
     assert sorted(os.listdir(tmp_path)) == ["bin"]
+
+
+def test_a_backup_while_another_process_keeps_writing_is_one_consistent_snapshot(
+        running: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    import time
+
+    from linkkit import backup
+
+    real_counts = backup._table_counts
+
+    def slow_counts(db: sqlite3.Connection) -> dict[str, int]:  # a big registry: counting takes a while
+        found = real_counts(db)
+        time.sleep(0.2)
+        return found
+
+    monkeypatch.setattr(backup, "_table_counts", slow_counts)
+
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:  # the monitor, a wizard: commits land during the backup
+        i = 0
+        while not stop.is_set():
+            running.upsert_shop(Shop(id=f"75000000000000{i:05d}", name=f"New {i}", region="US",
+                                     seller_type="LOCAL", cipher=f"n{i}"))
+            i += 1
+            written.append(i)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        results = []
+        for n in range(3):
+            code = main(["backup", f"backup-{n}.sqlite3"])
+            out, err = capsys.readouterr()
+            results.append((code, err))
+            assert code == 0, err  # a snapshot that moved under the counts fails verification
+            shops = int(next(line.split()[1] for line in out.splitlines() if line.split()[:1] == ["shops"]))
+            assert _shops_in(tmp_path / f"backup-{n}.sqlite3") == shops
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert results == [(0, "")] * 3
+    assert len(written) > 0 and _shops_in(tmp_path / "backup-2.sqlite3") >= 3  # type: ignore[operator]
