@@ -90,9 +90,9 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _busy_timeout() -> float:
-    from linkkit import store
+    from linkkit.store import database
 
-    return float(store.BUSY_TIMEOUT)  # wait for another process's lock as long as the registry itself does
+    return float(database.BUSY_TIMEOUT)  # wait for another process's lock as long as the registry itself does
 
 
 def _table_counts(db: sqlite3.Connection) -> dict[str, int]:

@@ -31,11 +31,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from linkkit import store as store_module
 from linkkit.cli import main
 from linkkit.crypto import TokenBox
 from linkkit.models import Provider, Shop
 from linkkit.store import Store
+from linkkit.store import database as registry_database
 
 MAPLE = "7494100000000000101"
 PG_PASSWORD = "s3cretPW-canary"  # a canary: must never be printed
@@ -133,7 +133,7 @@ def place(tmp_path: Path, template: tuple[Path, str], monkeypatch: pytest.Monkey
         "LINKKIT_APP_SECRET": "as", "LINKKIT_SERVICE_ID": "sid",
     }
     monkeypatch.chdir(root)
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.5)  # a locked registry answers in half a second
+    monkeypatch.setattr(registry_database, "BUSY_TIMEOUT", 0.5)  # a locked registry answers in half a second
     try:
         yield here
     finally:

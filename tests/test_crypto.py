@@ -96,3 +96,42 @@ def test_new_state_is_256_bits_url_safe_and_fresh() -> None:
     a, b = new_state(), new_state()
     assert len(a) == 43 and a != b
     assert set(a) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+# --- key fingerprints -------------------------------------------------------------------------------------------
+
+#: A fixed Fernet key (32 bytes 0x00..0x1f, urlsafe base64) and its fingerprint, pinned: the registry stores
+#: fingerprints, so a change to the formula would make every existing registry look foreign.
+FIXED_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+FIXED_FINGERPRINT = "bb9a71850c93c929"
+
+
+def test_fingerprint_is_pinned_for_a_known_key() -> None:
+    assert crypto.fingerprint(FIXED_KEY) == FIXED_FINGERPRINT
+    assert crypto.fingerprint(f"  {FIXED_KEY}\n") == FIXED_FINGERPRINT  # surrounding white space is not the key
+
+
+def test_fingerprints_differ_between_keys_and_reveal_nothing() -> None:
+    keys = [Fernet.generate_key().decode() for _ in range(20)]
+    prints = [crypto.fingerprint(k) for k in keys]
+    assert len(set(prints)) == len(keys)
+    for key, fp in zip(keys, prints, strict=True):
+        assert len(fp) == 16 and int(fp, 16) >= 0
+        assert fp not in key and fp.lower() not in key.lower()
+
+
+def test_box_fingerprints_are_newest_first() -> None:
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    box = TokenBox(f"{new},{old}")
+    assert box.fingerprints == (crypto.fingerprint(new), crypto.fingerprint(old))
+    assert box.fingerprint == crypto.fingerprint(new)
+
+
+def test_fingerprint_of_names_the_key_that_decrypts() -> None:
+    old, new, foreign = (Fernet.generate_key().decode() for _ in range(3))
+    box = TokenBox(f"{new},{old}")
+    assert box.fingerprint_of(TokenBox(old).encrypt("t")) == crypto.fingerprint(old)
+    assert box.fingerprint_of(TokenBox(new).encrypt("t")) == crypto.fingerprint(new)
+    assert box.fingerprint_of(box.encrypt("t")) == crypto.fingerprint(new)
+    assert box.fingerprint_of(TokenBox(foreign).encrypt("t")) is None
+    assert box.fingerprint_of("not a fernet token") is None
