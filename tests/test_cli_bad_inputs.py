@@ -361,6 +361,7 @@ CASES: dict[str, Case] = {
     "sandbox not running": case("status", "not answering", closed_sandbox),
     "dashboard notebooks missing": case("dashboard --notebooks nowhere", "No notebooks folder"),
     "dashboard port in use": case("dashboard --no-sandbox --port {BUSY_PORT}", "already in use", busy_port),
+    "sandbox port in use": case("sandbox --port {BUSY_PORT}", "Address already in use", busy_port),
     "monitor listen nonsense": case("monitor --listen nonsense", "--listen needs HOST:PORT"),
     "backup over an existing file": case("backup copy.sqlite3", "already exists", existing("copy.sqlite3")),
     "backup to a folder": case("backup out", "is a folder", folder("out")),
@@ -370,8 +371,11 @@ CASES: dict[str, Case] = {
                                     env(LINKKIT_DATABASE_URL="sqlite:///missing.sqlite3")),
 }
 
+#: Only as a subprocess: tornado leaves the socket of a failed bind to the garbage collector (a ResourceWarning,
+#: an error under this suite's filterwarnings); the process exits anyway.
+SUBPROCESS_ONLY = ["sandbox port in use"]
 #: Run as a subprocess of the installed ``linkkit`` script too: the real entry point.
-SUBPROCESS = ["verify id not a number", "corrupt registry: status", "export full device csv", "wrong key: export",
+SUBPROCESS = [*SUBPROCESS_ONLY, "verify id not a number", "corrupt registry: status", "export full device csv", "wrong key: export",
               "toml syntax error", "log level nonsense", "backup over an existing file", "sandbox not running"]
 
 
@@ -396,7 +400,7 @@ def test_the_table_covers_every_subcommand_with_at_least_64_inputs() -> None:
     assert len(CASES) >= 64
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", [name for name in CASES if name not in SUBPROCESS_ONLY])
 def test_a_bad_input_gets_one_line_and_leaves_nothing_behind(name: str, place: Place,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
