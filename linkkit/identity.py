@@ -3,6 +3,13 @@
 In order: an explicit setting (``LINKKIT_ACTOR`` or the ``actor`` argument), ``JUPYTERHUB_USER`` when the
 dashboard runs under JupyterHub, else the operating-system user running the kernel.
 
+The actor is also the *principal* the service acts for (design §3.3): it sees and changes only the shops it
+owns or was granted. The principal comes from the deployment, never from anything typed on a page: under
+JupyterHub each user has their own server and ``JUPYTERHUB_USER``; a single-user install is its
+operating-system user. :data:`SYSTEM_PRINCIPALS` are deployment components that act on every shop; a service
+gets that power only when built with ``system=True`` (the monitor does), never from a name alone — a hub user
+who happens to be called ``monitor`` is an ordinary principal.
+
 Example:
     >>> current_actor({"LINKKIT_ACTOR": "ops@example"})
     'ops@example'
@@ -16,9 +23,15 @@ import getpass
 import os
 from collections.abc import Mapping
 
-__all__ = ["UNKNOWN_ACTOR", "current_actor"]
+__all__ = ["MONITOR_PRINCIPAL", "SYSTEM_PRINCIPALS", "UNKNOWN_ACTOR", "current_actor"]
 
 UNKNOWN_ACTOR = "unknown"
+
+#: The health monitor's principal (``linkkit monitor`` builds its service with ``system=True`` under it).
+MONITOR_PRINCIPAL = "monitor"
+
+#: Deployment components that may act on every shop, when their service is built with ``system=True``.
+SYSTEM_PRINCIPALS: frozenset[str] = frozenset({MONITOR_PRINCIPAL})
 
 
 def current_actor(environ: Mapping[str, str] | None = None, *, explicit: str | None = None) -> str:
