@@ -1152,8 +1152,8 @@ _ENTRIES: tuple[Entry, ...] = (
         code="invalid_input",
         title="linkkit was given a value it cannot use",
         meaning=(
-            "A program or notebook called linkkit with a value of the wrong kind, such as an id that is not a "
-            "positive whole number or a role other than Official or Marketing. Nothing was saved."
+            "A program or notebook called linkkit with a value of the wrong kind, such as a link number below 1, a "
+            "missing address, or a role other than Official or Marketing. Nothing was saved."
         ),
         causes=(
             "A notebook or script passed the wrong value.",
@@ -1168,7 +1168,7 @@ _ENTRIES: tuple[Entry, ...] = (
         symptoms=(
             "invalid input",
             "wrong value",
-            "bad id",
+            "bad number",
             "invalid role",
         ),
         category="local",
