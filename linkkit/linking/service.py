@@ -246,7 +246,8 @@ class LinkService:
             shop_id = self.shop(shop_id).id
         if link_id is not None:
             link_id = self.link(link_id).id
-        if kinds is not None and (isinstance(kinds, str | bytes) or not all(isinstance(k, str) for k in kinds)):
+        if kinds is not None and (not isinstance(kinds, list | tuple | set | frozenset)
+                                  or not all(isinstance(k, str) for k in kinds)):
             raise InvalidInput("kinds must be a list of event kinds.", reason="invalid_input")
         found = self.store.events(shop_id, kinds=kinds, link_id=link_id, limit=check.limit(limit))
         if self.system or shop_id is not None:
