@@ -9,6 +9,7 @@ invitation sent, no token refreshed or revoked). Then alice grants bob access an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from linkkit.crypto import TokenBox
 from linkkit.errors import AccessDenied, ConfigError, InvalidInput, LinkError
 from linkkit.linking import LinkService
 from linkkit.models import Link, LinkStatus, Role
-from linkkit.store import Store, metadata
+from linkkit.store import Store
 from linkkit.ui.wizard import Wizard
 
 pytestmark = pytest.mark.integration
@@ -65,10 +66,12 @@ class World:
 
 
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every registry table, in a stable order."""
+    """Every row of every table in the registry (the monitor's too), in a stable order."""
     with store.engine.connect() as conn:
+        reflected = sa.MetaData()
+        reflected.reflect(conn)
         return {table.name: sorted(tuple(map(repr, row)) for row in conn.execute(sa.select(table)))
-                for table in metadata.sorted_tables}
+                for table in reflected.sorted_tables}
 
 
 @pytest.fixture
@@ -201,3 +204,31 @@ def test_an_unknown_shop_is_still_not_connected(world: World) -> None:
     with pytest.raises(LinkError) as caught:
         bob.overview("no-such-shop")
     assert caught.value.reason == "shop_not_connected"
+
+
+def test_cli_access_grant_revoke_list(world: World, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from linkkit.cli import main
+
+    alice = world.service("alice")
+    assert alice.sandbox is not None
+    start = alice.begin_shop_authorization()
+    alice.complete_authorization(alice.sandbox.consent(start.url, "maple_seller"))
+    monkeypatch.setenv("LINKKIT_SANDBOX_URL", world.sandbox_url)
+    monkeypatch.setenv("LINKKIT_DATABASE_URL", world.settings.database_url or "")
+    monkeypatch.setenv("LINKKIT_SECRET_KEY", world.settings.secret_key or "")
+    before = snapshot(alice.store)
+    monkeypatch.setenv("LINKKIT_ACTOR", "bob")
+    assert main(["access", "grant", MAPLE, "bob"]) == 1
+    assert "belongs to another owner" in capsys.readouterr().err and snapshot(alice.store) == before
+    monkeypatch.setenv("LINKKIT_ACTOR", "alice")
+    assert main(["access", "grant", MAPLE, "bob"]) == 0
+    assert "bob now has access" in capsys.readouterr().out
+    assert main(["access", "list", MAPLE, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["access"]
+    assert [(r["user"], r["role"], r["granted_by"]) for r in listed] == [("alice", "owner", "alice"),
+                                                                          ("bob", "member", "alice")]
+    assert main(["access", "revoke", MAPLE]) == 1  # no USER
+    assert "needs a USER" in capsys.readouterr().err
+    assert main(["access", "revoke", MAPLE, "bob"]) == 0
+    assert [a.principal for a in alice.access(MAPLE)] == ["alice"]
