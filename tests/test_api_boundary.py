@@ -1,13 +1,15 @@
 """The public API's boundary: junk arguments to every ``LinkService`` method end in a ``LinkkitError`` (never
 ``OverflowError``, ``ValueError``, ``TypeError``, a database error…), and a refused call stores nothing.
 
-One registry with a connected shop and one link (made once, through the real sandbox HTTP server); Hypothesis
+One registry per backend (SQLite, PostgreSQL) with a connected shop and one link (made once, through the real
+sandbox HTTP server); Hypothesis
 draws a public method and junk for each of its arguments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,13 +31,32 @@ pytestmark = pytest.mark.integration
 MAPLE = "7494100000000000101"
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One registry per backend for the whole module (PostgreSQL: a database made on the session's server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('boundary') / 'registry.sqlite3'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"linkkit_boundary_{secrets.token_hex(6)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def service(sandbox_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LinkService]:
+def service(sandbox_server: Any, registry: str) -> Iterator[LinkService]:
     from cryptography.fernet import Fernet
 
     requests.post(f"{sandbox_server.url}/_sandbox/reset", json={}, timeout=10).raise_for_status()
     key = Fernet.generate_key().decode()
-    url = f"sqlite:///{tmp_path_factory.mktemp('boundary') / 'registry.sqlite3'}"
+    url = registry
     settings = Settings(sandbox_url=sandbox_server.url, database_url=url, secret_key=key, max_retries=1,
                         backoff=0.01)
     made = LinkService(settings, Store(url, TokenBox(key)), actor="alice")
