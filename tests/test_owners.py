@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -232,3 +233,33 @@ def test_cli_access_grant_revoke_list(world: World, monkeypatch: pytest.MonkeyPa
     assert "needs a USER" in capsys.readouterr().err
     assert main(["access", "revoke", MAPLE, "bob"]) == 0
     assert [a.principal for a in alice.access(MAPLE)] == ["alice"]
+
+
+def test_two_owners_removing_each_other_at_once_leave_one_owner(world: World) -> None:
+    alice = world.service("alice")
+    assert alice.sandbox is not None
+    start = alice.begin_shop_authorization()
+    alice.complete_authorization(alice.sandbox.consent(start.url, "maple_seller"))
+    alice.grant_access(MAPLE, "carol", role="owner")
+    carol = world.service("carol")
+    for _ in range(3):  # a few rounds: the race is real only when both read before either commits
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def remove(me: LinkService, other: str) -> None:
+            barrier.wait()
+            try:
+                outcomes.append("removed" if me.revoke_access(MAPLE, other) else "absent")
+            except (AccessDenied, InvalidInput) as exc:
+                outcomes.append(exc.reason)
+
+        threads = [threading.Thread(target=remove, args=(alice, "carol")),
+                   threading.Thread(target=remove, args=(carol, "alice"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        owners = [a.principal for a in alice.store.access_list(MAPLE) if a.role == "owner"]
+        assert len(owners) == 1 and outcomes.count("removed") == 1, outcomes
+        survivor = alice if owners == ["alice"] else carol
+        survivor.grant_access(MAPLE, "carol" if survivor is alice else "alice", role="owner")

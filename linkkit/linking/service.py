@@ -146,7 +146,7 @@ class LinkService:
         shop_id, principal = check.shop_id(shop_id), check.principal(principal)
         self._require_owner(shop_id)
         with self.store.transaction() as conn:
-            rows = self.store.access_list(shop_id, conn=conn)
+            rows = self.store.access_list(shop_id, conn=conn, lock=True)  # two owners removing each other
             owners = [a.principal for a in rows if a.role == OWNER]
             if owners == [principal]:
                 raise InvalidInput("The shop's last owner cannot be removed; make someone else an owner first.",

@@ -70,9 +70,12 @@ class AccessMixin(StoreBase):
             return {str(r) for r in conn.execute(
                 sa.select(shop_access.c.shop_id).where(shop_access.c.principal == principal)).scalars()}
 
-    def access_list(self, shop_id: str, *, conn: Connection | None = None) -> list[ShopAccess]:
+    def access_list(self, shop_id: str, *, conn: Connection | None = None, lock: bool = False) -> list[ShopAccess]:
+        """The shop's owners, then members. With ``lock`` (inside a write transaction) the rows stay locked
+        until it ends (PostgreSQL ``FOR UPDATE``; SQLite's write transaction already excludes other writers)."""
+        query = (sa.select(shop_access).where(shop_access.c.shop_id == shop_id)
+                 .order_by(shop_access.c.role.desc(), shop_access.c.principal))
         with self._maybe_read(conn) as c:
-            rows = c.execute(sa.select(shop_access).where(shop_access.c.shop_id == shop_id)
-                             .order_by(shop_access.c.role.desc(), shop_access.c.principal)).mappings()
+            rows = c.execute(query.with_for_update() if lock else query).mappings()
             return [ShopAccess(r["shop_id"], r["principal"], r["role"], r["granted_by"],
                                as_utc(r["granted_at"]) or utc_now()) for r in rows]
