@@ -21,7 +21,8 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         "access", help="who may act on a shop: grant, revoke, list",
         description="Give another user access to a shop you own, take it away, or list who has access. "
                     "You act as LINKKIT_ACTOR, JUPYTERHUB_USER or your operating-system user.")
-    parser.add_argument("action", choices=("grant", "revoke", "list"))
+    parser.add_argument("action", choices=("grant", "revoke", "list"),
+                        help="grant USER access, revoke it, or list who has access")
     parser.add_argument("shop", metavar="SHOP", help="the shop id (see `linkkit status`)")
     parser.add_argument("user", metavar="USER", nargs="?", help="the user to grant or revoke")
     parser.add_argument("--owner", action="store_true", help="with grant: make USER an owner (can grant too)")
