@@ -84,22 +84,30 @@ def world(sandbox_server: Any, registry_url: str, secret_key: str) -> Iterator[W
         service.store.close()
 
 
+def authorize(service: LinkService, role: Role, username: str) -> Link:
+    assert service.sandbox is not None
+    start = service.begin_authorization(MAPLE, role)
+    result = service.complete_authorization(service.sandbox.consent(start.url, username))
+    assert result.link is not None
+    return result.link
+
+
 def connect_and_link(service: LinkService) -> Link:
     """alice: connect Seller Center, authorize the Official account, bind it, and wait out the 24 h rule."""
     assert service.sandbox is not None
     start = service.begin_shop_authorization()
     service.complete_authorization(service.sandbox.consent(start.url, "maple_seller"))
-    start = service.begin_authorization(MAPLE, Role.OFFICIAL)
-    result = service.complete_authorization(service.sandbox.consent(start.url, "maple.official"))
-    assert result.link is not None
-    service.sandbox.send_invitation(result.link.id)
-    service.sandbox.accept_invitation(result.link.id)
+    link = authorize(service, Role.OFFICIAL, "maple.official")
+    service.sandbox.send_invitation(link.id)
+    service.sandbox.accept_invitation(link.id)
+    linked = service.verify(link.id)
     service.sandbox.advance_clock(25 * 3600)  # unlinking is allowed now: a refusal below is the boundary's
-    return service.verify(result.link.id)
+    return linked
 
 
-def bobs_actions(bob: LinkService, link_id: int) -> dict[str, Callable[[], Any]]:
-    """The 14 actions of the review, each naming alice's shop or link."""
+def bobs_actions(bob: LinkService, link_id: int, unbound_id: int) -> dict[str, Callable[[], Any]]:
+    """The 14 actions of the review, each naming alice's shop or link (``unbound_id``: authorized, no
+    invitation yet). With the check disabled, all but ``grant_self_access`` (only owners grant) succeed."""
     assert bob.sandbox is not None
     sandbox = bob.sandbox
     today = dt.date(2026, 11, 1)
@@ -113,10 +121,10 @@ def bobs_actions(bob: LinkService, link_id: int) -> dict[str, Callable[[], Any]]
         "verify": lambda: bob.verify(link_id),
         "verify_shop": lambda: bob.verify_all(MAPLE),
         "refresh": lambda: bob.refresh_tokens(link_id, force=True),
-        "unlink": lambda: bob.unlink(link_id),
-        "send_invitation": lambda: sandbox.send_invitation(link_id),
-        "link_another_account": lambda: bob.begin_authorization(MAPLE, Role.MARKETING),
         "repair_link": lambda: bob.begin_authorization(MAPLE, Role.OFFICIAL, link_id=link_id),
+        "unlink": lambda: bob.unlink(link_id),
+        "send_invitation": lambda: sandbox.send_invitation(unbound_id),
+        "link_another_account": lambda: bob.begin_authorization(MAPLE, Role.MARKETING),
         "grant_self_access": lambda: bob.grant_access(MAPLE, "bob"),
     }
 
@@ -125,12 +133,13 @@ def test_another_seller_is_refused_all_14_actions_and_nothing_changes(world: Wor
     alice = world.service("alice")
     link = connect_and_link(alice)
     assert link.status is LinkStatus.CONNECTED
+    unbound = authorize(alice, Role.MARKETING, "maple.deals")
     bob = world.service("bob")
     before, grants = snapshot(alice.store), world.alive()
-    assert grants == ["maple.official"]
+    assert grants == ["maple.deals", "maple.official"]
     world.clear()
 
-    actions = bobs_actions(bob, link.id)
+    actions = bobs_actions(bob, link.id, unbound.id)
     assert len(actions) == 14
     refused: dict[str, str] = {}
     for name, action in actions.items():
