@@ -540,6 +540,9 @@ def _parser() -> argparse.ArgumentParser:
     from linkkit.monitor.cli import add_subcommand as add_monitor_subcommand
 
     add_monitor_subcommand(sub)
+    from linkkit.cli_access import add_subcommand as add_access_subcommand
+
+    add_access_subcommand(sub)
     return parser
 
 

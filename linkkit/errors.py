@@ -14,6 +14,8 @@ The tree::
     ├── ProviderError                TikTok answered with an error (carries TikTok's code and log id)
     ├── RuleViolation                a Seller Center linking rule forbids this link (carries every violation)
     ├── LinkError                    a link operation cannot proceed (not found, wrong account, not visible yet)
+    ├── AccessDenied                 the shop or link belongs to another owner (``not_your_shop``)
+    ├── InvalidInput                 an argument of the public API is not of the accepted kind (``invalid_input``)
     ├── DataFormatError              an export or data file is not what we expected (file, row, column)
     └── RegistryError                the registry database failed or holds inconsistent data
 
@@ -32,10 +34,12 @@ from typing import Any
 __all__ = [
     "COULD_NOT_CHECK_REASONS",
     "REASON_CODES",
+    "AccessDenied",
     "AuthorizationDenied",
     "AuthorizationError",
     "ConfigError",
     "DataFormatError",
+    "InvalidInput",
     "LinkError",
     "LinkkitError",
     "ProviderError",
@@ -87,7 +91,9 @@ REASON_CODES: frozenset[str] = frozenset(
         "binding_not_visible",
         "shop_not_connected",
         "link_not_found",
+        "not_your_shop",
         # local problems
+        "invalid_input",
         "config_invalid",
         "data_format_invalid",
         "registry_error",
@@ -203,6 +209,18 @@ class LinkError(LinkkitError):
     """A link operation cannot proceed (no such link, wrong account signed in, binding not visible)."""
 
     default_reason = "link_not_found"
+
+
+class AccessDenied(LinkkitError):
+    """The acting principal is neither an owner nor a member of the shop it named (directly or by a link)."""
+
+    default_reason = "not_your_shop"
+
+
+class InvalidInput(LinkkitError):
+    """An argument of the public API is out of range or of the wrong kind (nothing was stored)."""
+
+    default_reason = "invalid_input"
 
 
 class DataFormatError(LinkkitError):

@@ -60,7 +60,7 @@ def test_every_option_of_every_command_has_help() -> None:
     undocumented = [f"{p.prog} {'/'.join(a.option_strings) or a.dest}" for p in parsers for a in p._actions
                     if not isinstance(a, argparse._SubParsersAction) and a.dest != "help"
                     and not (a.help and a.help != argparse.SUPPRESS)]
-    assert len(parsers) == 9  # linkkit + dashboard sandbox status verify export backup bench monitor
+    assert len(parsers) == 10  # linkkit + dashboard sandbox status verify export backup bench monitor access
     assert undocumented == []
 
 

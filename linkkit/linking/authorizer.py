@@ -179,6 +179,8 @@ class Authorizer:
             self._p.registry.finish_pending(record.id, "ok", conn=conn)  # one commit with what it produced
             for shop in shops:
                 self._p.registry.upsert_shop(shop, conn=conn)
+                if not self._p.system:  # whoever connects a shop (signed in as its seller) owns it
+                    self._p.registry.add_access(shop.id, self._p.actor, "owner", self._p.actor, conn=conn)
                 self._p.event("shop_connected", shop_id=shop.id, detail=f"{shop.name} ({shop.region})", conn=conn)
         return AuthorizationResult(Provider.SHOP, record.id, shops=tuple(shops))
 

@@ -22,7 +22,7 @@ from linkkit import redact, rules
 from linkkit.clock import Clock, SandboxClock, WallClock
 from linkkit.config import Settings
 from linkkit.errors import ConfigError
-from linkkit.identity import current_actor
+from linkkit.identity import SYSTEM_PRINCIPALS, current_actor
 from linkkit.linking.ports import Ports
 from linkkit.linking.sandbox_actions import SandboxActions
 from linkkit.linking.tokens import TokenKeeper
@@ -70,7 +70,7 @@ def mode_label(settings: Settings) -> str:
 
 
 def build_ports(settings: Settings, registry: Store, *, clock: Clock | None = None,
-                session: requests.Session | None = None, actor: str | None = None
+                session: requests.Session | None = None, actor: str | None = None, system: bool = False
                 ) -> tuple[Ports, SandboxActions | None]:
     """Choose every port for ``settings``' mode; the only function that asks which mode it is.
 
@@ -80,7 +80,12 @@ def build_ports(settings: Settings, registry: Store, *, clock: Clock | None = No
         clock: Override the clock (tests, benchmarks).
         session: The HTTP session every TikTok client sends through (a retrying keep-alive one when ``None``).
         actor: Who acts (default: :func:`linkkit.identity.current_actor`).
+        system: Act on every shop (only for :data:`linkkit.identity.SYSTEM_PRINCIPALS`, e.g. the monitor).
     """
+    principal = current_actor(explicit=actor)
+    if system and principal not in SYSTEM_PRINCIPALS:
+        raise ConfigError(f"Only a system principal ({', '.join(sorted(SYSTEM_PRINCIPALS))}) acts on every shop.",
+                          reason="config_invalid")
     redact.register(settings.client_secret, settings.app_secret, settings.secret_key)
     endpoints = settings.endpoints
     http = session if session is not None else make_session(max_retries=settings.max_retries,
@@ -119,7 +124,7 @@ def build_ports(settings: Settings, registry: Store, *, clock: Clock | None = No
     else:
         seller_center = ManualSellerCenter(endpoints.seller_center, lambda shop: holder[0].shop_client(shop))
     ports = Ports(clock=chosen, registry=registry, clients=clients, seller_center=seller_center, keeper=keeper,
-                  actor=current_actor(explicit=actor))
+                  actor=principal, system=system)
     holder.append(ports)
     actions = SandboxActions(control, emulated, ports) if control is not None and emulated is not None else None
     return ports, actions

@@ -7,7 +7,7 @@ from typing import Any
 
 from linkkit import rules
 from linkkit.clock import Clock
-from linkkit.errors import LinkError, ProviderError
+from linkkit.errors import AccessDenied, LinkError, ProviderError
 from linkkit.linking.tokens import TokenKeeper
 from linkkit.models import Link, Provider, Role, Shop
 from linkkit.seller_center.base import SellerCenter
@@ -29,7 +29,8 @@ class Ports:
         clients: Login Kit and TikTok Shop clients over one HTTP session.
         seller_center: Manual (live) or emulated (sandbox) Seller Center.
         keeper: Token refresh for both providers.
-        actor: Recorded on every event.
+        actor: Recorded on every event; the principal whose shops this service may act on.
+        system: A deployment component (:data:`linkkit.identity.SYSTEM_PRINCIPALS`) acting on every shop.
     """
 
     clock: Clock
@@ -38,6 +39,19 @@ class Ports:
     seller_center: SellerCenter
     keeper: TokenKeeper
     actor: str
+    system: bool = False
+
+    # --- access -------------------------------------------------------------------------------------------
+
+    def check_access(self, shop_id: str) -> None:
+        """Refuse (``not_your_shop``) unless the principal owns the shop or was granted it."""
+        if not self.system and self.registry.access_role(shop_id, self.actor) is None:
+            raise AccessDenied("This shop belongs to another owner: linkkit shows and changes it only for its "
+                               "owners and the people they gave access.", reason="not_your_shop")
+
+    def visible(self, shop_id: str | None) -> bool:
+        """Whether the principal may see a record of ``shop_id`` (``None``: a record of no shop)."""
+        return self.system or (shop_id is not None and self.registry.access_role(shop_id, self.actor) is not None)
 
     # --- records ------------------------------------------------------------------------------------------
 
@@ -46,12 +60,14 @@ class Ports:
         if shop is None:
             raise LinkError("This shop is not connected to linkkit yet. Connect Seller Center first.",
                             reason="shop_not_connected")
+        self.check_access(shop_id)
         return shop
 
     def link(self, link_id: int) -> Link:
         link = self.registry.link(link_id)
         if link is None:
             raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
+        self.check_access(link.shop_id)
         return link
 
     def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,

@@ -53,6 +53,7 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit code. Errors are one line on stderr."""
+    from linkkit.identity import MONITOR_PRINCIPAL
     from linkkit.linking import LinkService
     from linkkit.monitor.config import load_config
     from linkkit.monitor.service import Monitor
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     service: LinkService | None = None
     try:
         config = load_config(args.config)
-        service = LinkService.from_settings()
+        # The monitor is a deployment component: it acts on every shop, as the system principal "monitor".
+        service = LinkService.from_settings(actor=MONITOR_PRINCIPAL, system=True)
         monitor = Monitor(service, config=config)
         if args.once:
             report = monitor.run_once()

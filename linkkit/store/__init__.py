@@ -19,13 +19,14 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> store = Store(f"sqlite:///{tmp / 'r.db'}", TokenBox(Fernet.generate_key().decode()))
     >>> store.schema_version()
-    5
+    6
     >>> mask_url("postgresql+psycopg://linkkit:hunter2@db.example:5432/linkkit")
     'postgresql+psycopg://linkkit:***@db.example:5432/linkkit'
 """
 
 from __future__ import annotations
 
+from linkkit.store.access import MEMBER, OWNER, AccessMixin, ShopAccess
 from linkkit.store.base import StoreBase
 from linkkit.store.credentials import SecretsMixin, StoredToken
 from linkkit.store.database import RegistryAuthFailed, RegistryMissing, RegistryUnreachable, mask_url
@@ -40,16 +41,20 @@ from linkkit.store.schema import (
     metadata,
     pending,
     revocation_outbox,
+    shop_access,
     shops,
     tokens,
 )
 
 __all__ = [
+    "MEMBER",
+    "OWNER",
     "SCHEMA_VERSION",
     "Registry",
     "RegistryAuthFailed",
     "RegistryMissing",
     "RegistryUnreachable",
+    "ShopAccess",
     "Store",
     "StoredToken",
     "accounts",
@@ -60,16 +65,18 @@ __all__ = [
     "metadata",
     "pending",
     "revocation_outbox",
+    "shop_access",
     "shops",
     "tokens",
 ]
 
 
-class Store(RecordsMixin, SecretsMixin, PendingMixin, StoreBase):
+class Store(RecordsMixin, AccessMixin, SecretsMixin, PendingMixin, StoreBase):
     """The registry database.
 
-    One class over four rooms: :class:`~linkkit.store.base.StoreBase` (engine, migrations, transactions, the
+    One class over five rooms: :class:`~linkkit.store.base.StoreBase` (engine, migrations, transactions, the
     key check), :class:`~linkkit.store.records.RecordsMixin` (shops, accounts, links, checks, events),
+    :class:`~linkkit.store.access.AccessMixin` (shops' owners and members),
     :class:`~linkkit.store.credentials.SecretsMixin` (tokens, leases, held grants, the revocation outbox) and
     :class:`~linkkit.store.pending.PendingMixin` (pending authorizations). See ``StoreBase`` for the
     constructor's arguments and errors.

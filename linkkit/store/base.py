@@ -33,6 +33,7 @@ from linkkit.store.schema import (
     links,
     pending,
     revocation_outbox,
+    shop_access,
     shops,
     tokens,
 )
@@ -185,7 +186,8 @@ class StoreBase:
         with self._read() as conn:
             return {
                 table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
-                for table in (shops, accounts, links, link_checks, link_events, tokens, pending, revocation_outbox)
+                for table in (shops, accounts, links, link_checks, link_events, tokens, pending, revocation_outbox,
+                              shop_access)
             }
 
     # --- helpers ------------------------------------------------------------------------------------------

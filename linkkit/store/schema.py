@@ -15,6 +15,7 @@ __all__ = [
     "pending",
     "revocation_outbox",
     "schema_migrations",
+    "shop_access",
     "shops",
     "tokens",
 ]
@@ -43,6 +44,21 @@ shops = sa.Table(
     sa.Column("seller_open_id", sa.String, nullable=False, default=""),
     sa.Column("connected_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: Who may act on a shop (design §3.3): its owners (the principal that connected it; they grant and revoke)
+#: and members (granted by an owner). A principal without a row here is refused with ``not_your_shop``.
+shop_access = sa.Table(
+    "shop_access",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shop_id", sa.String, sa.ForeignKey("shops.id"), nullable=False, index=True),
+    sa.Column("principal", sa.String, nullable=False, index=True),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("granted_by", sa.String, nullable=False),
+    sa.Column("granted_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("shop_id", "principal", name="uq_shop_access_principal"),
+    sa.CheckConstraint("role IN ('owner', 'member')", name="ck_shop_access_role"),
 )
 
 accounts = sa.Table(
@@ -176,7 +192,7 @@ revocation_outbox = sa.Table(
 )
 
 #: The newest Alembic revision this code knows (revision ids are zero-padded numbers: ``"0002"``).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 HEAD_REVISION = f"{SCHEMA_VERSION:04d}"
 #: pg_advisory_xact_lock key serialising migrations on PostgreSQL ("linkkit" in ASCII).
 MIGRATION_LOCK = 0x6C696E6B6B6974

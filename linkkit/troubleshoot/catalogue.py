@@ -1037,6 +1037,35 @@ _ENTRIES: tuple[Entry, ...] = (
         category="linking",
     ),
     Entry(
+        code="not_your_shop",
+        title="This shop belongs to someone else",
+        meaning=(
+            "You are signed in to linkkit as someone who is not an owner or member of this shop, so linkkit "
+            "did not show or change anything of it."
+        ),
+        causes=(
+            "The shop was connected by a colleague, and they have not given you access.",
+            "The address you opened names another seller's shop.",
+            "You are signed in to linkkit under another name than usual.",
+        ),
+        steps=(
+            "Ask the person who connected the shop to give you access.",
+            "Or connect the shop yourself in the wizard's step 1, 'Connect Seller Center', with its Seller Center "
+            "login.",
+            "Open the dashboard again without an address you were sent.",
+        ),
+        retryable=False,
+        needs_reauthorization=False,
+        symptoms=(
+            "not your shop",
+            "someone else's shop",
+            "no access to shop",
+            "shop belongs to colleague",
+            "permission to see shop",
+        ),
+        category="linking",
+    ),
+    Entry(
         code="link_not_found",
         title="linkkit has no record of this link",
         meaning=(
@@ -1116,6 +1145,31 @@ _ENTRIES: tuple[Entry, ...] = (
             "bad file",
             "column missing",
             "can't read file",
+        ),
+        category="local",
+    ),
+    Entry(
+        code="invalid_input",
+        title="linkkit was given a value it cannot use",
+        meaning=(
+            "A program or notebook called linkkit with a value of the wrong kind, such as a link number below 1, a "
+            "missing address, or a role other than Official or Marketing. Nothing was saved."
+        ),
+        causes=(
+            "A notebook or script passed the wrong value.",
+            "An address was edited by hand.",
+        ),
+        steps=(
+            "Check the value the message names and call again with a correct one.",
+            "If it happened on the dashboard, reload the page and try again.",
+        ),
+        retryable=False,
+        needs_reauthorization=False,
+        symptoms=(
+            "invalid input",
+            "wrong value",
+            "bad number",
+            "invalid role",
         ),
         category="local",
     ),

@@ -59,7 +59,11 @@ def _service(service: LinkService | None) -> LinkService:
     redact.install()  # the dashboard page is an entry point: its kernel's logs are redacted from here on
     if service is not None:
         return service
+    from linkkit.identity import trusted_header
     from linkkit.linking import LinkService
+
+    if trusted_header() and ("VOILA_KERNEL_ID" in os.environ or "VOILA_PREHEAT" in os.environ):
+        page_query()  # behind a proxy the user arrives with the request (a preheated kernel waits for it)
 
     return LinkService.from_settings()
 

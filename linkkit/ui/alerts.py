@@ -50,13 +50,16 @@ class AlertsSource:
         from linkkit.monitor import Monitor, load_config
 
         self.monitor = Monitor(service, config=load_config())
+        self.service = service
 
     def alerts(self, shop_id: str | None = None) -> list[tuple[Any, Any]]:
-        """``(delivery, alert)`` pairs, newest first; empty when the registry cannot be read."""
+        """``(delivery, alert)`` pairs of the page's principal's shops, newest first; empty when the registry
+        cannot be read."""
         from linkkit.errors import LinkkitError
 
         try:
-            return self.monitor.alerts(shop_id=shop_id)
+            mine = {shop.id for shop in self.service.connected_shops()}  # another owner's alerts stay hidden
+            return [(d, a) for d, a in self.monitor.alerts(shop_id=shop_id) if a.shop_id is None or a.shop_id in mine]
         except LinkkitError as exc:
             log.warning("Could not read the monitor's alerts (%s)", exc.reason)
             return []

@@ -286,6 +286,11 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         if params.get("repair", "").isdigit() and self.open_repair(int(params["repair"])):
             return  # an alert's Repair (linkkit.ui.alerts): update mode for that link
         shop_id = params.get("shop_id")
+        if shop_id and not any(s.id == shop_id for s in self.shops):
+            try:  # another owner's shop: shown as a refusal (not_your_shop), nothing of it opens
+                self.service.shop(shop_id)
+            except LinkError:
+                pass  # not connected (yet): the wizard starts at step 1 as before
         if "role" not in params and self.resume(shop_id):
             return
         if not self.server_routes:

@@ -38,7 +38,7 @@ from linkkit.web.handlers import (
     is_callback_query,
 )
 
-__all__ = ["BASE_ENV", "LinkkitVoila", "linkkit_handlers", "log_request", "main"]
+__all__ = ["BASE_ENV", "LinkkitVoila", "linkkit_handlers", "log_request", "main", "pass_trusted_header"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class LinkkitVoila(Voila):
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
         os.environ[BASE_ENV] = self.base_url  # the kernels inherit it
+        pass_trusted_header(self.voila_configuration)
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
@@ -120,6 +121,17 @@ class LinkkitVoila(Voila):
                 ours.append((url_path_join(self.server_url, rf"/voila/render/({re.escape(notebook)})"),
                              CallbackAwareVoilaHandler, {**render[2], "web": web}))
         return ours + voila
+
+
+def pass_trusted_header(configuration: Any) -> None:
+    """Behind a proxy (``LINKKIT_TRUSTED_USER_HEADER``), hand that header to each page's kernel (Voila's
+    ``http_header_envs``), where :func:`linkkit.identity.current_actor` reads the user from it."""
+    from linkkit.identity import trusted_header
+
+    header = trusted_header()
+    passed = list(configuration.http_header_envs)
+    if header and header.lower() not in {h.lower() for h in passed}:
+        configuration.http_header_envs = [*passed, header]
 
 
 def _redirect_path(web: WebContext) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -75,13 +75,18 @@ class WebContext:
                 self._settings = self.settings_factory()
             return self._settings
 
-    def service(self) -> LinkService:
-        """A service for one request (fresh, so it reads the current clock; kernels live long, requests don't)."""
+    def service(self, headers: Mapping[str, str] | None = None) -> LinkService:
+        """A service for one request (fresh, so it reads the current clock; kernels live long, requests don't),
+        acting as the user the request's trusted proxy header names when one is configured
+        (:func:`linkkit.identity.user_from_headers`; refused with ``config_invalid`` when it is missing)."""
+        from linkkit.identity import user_from_headers
+
+        actor = user_from_headers(headers or {})
         if self.service_factory is not None:
             return self.service_factory(self.settings)
         from linkkit.linking import LinkService
 
-        return LinkService.from_settings(self.settings)
+        return LinkService.from_settings(self.settings, actor=actor)
 
     def get_relay(self) -> AttemptRelay:
         if self.relay is None:
@@ -202,7 +207,7 @@ class AuthorizeHandler(LinkkitHandler):
             return
 
         def mint() -> Any:
-            service = self.web.service()
+            service = self.web.service(self.request.headers)
             if provider == "shop":
                 return service.begin_shop_authorization()
             return service.begin_authorization(shop_id, Role(role), replace=replace, expected_username=expected,
@@ -262,9 +267,9 @@ class CallbackMixin:
         callback_url = f"{self.web.settings.redirect_uri}?{query}"
 
         def complete() -> CallbackPage:
-            service = self.web.service()
             pending_id = relay.pending_for_state(digest)
             try:
+                service = self.web.service(self.request.headers)
                 result = service.complete_authorization(callback_url)
             except LinkkitError as exc:
                 message = redact(exc.message)

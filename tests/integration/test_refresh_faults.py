@@ -83,7 +83,7 @@ def test_a_refresh_held_at_tiktok_blocks_no_other_kernels_write(h: Harness) -> N
         h.control("POST", f"/holds/{hold['id']}/release")
     assert finish(refresher).split() == ["refreshed", "1"]
     assert h.service.store.token(Provider.SHOP, "another-seller") is not None
-    assert "unrelated" in [e.kind for e in h.service.events()]
+    assert "unrelated" in [e.kind for e in h.service.store.events()]
 
 
 def test_a_long_retry_after_ends_as_rate_limited_which_the_seller_sees(h: Harness) -> None:
