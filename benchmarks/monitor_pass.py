@@ -61,24 +61,26 @@ def _populate(service: LinkService, shops: int, per_shop: int) -> int:
     store = service.store
     now = service.now()
     with store.transaction() as conn:
-        for k in range(per_shop):
-            token = real[k % len(real)]
-            assert token is not None
-            open_id = f"bench-account-{k:03d}"
-            store.upsert_account(TikTokAccount(open_id=open_id, display_name=f"Bench {k}",
-                                               username=ACCOUNTS[k % len(ACCOUNTS)][0]), conn=conn)
-            store.save_token(Provider.LOGIN_KIT, open_id, access_token=token.access_token,
-                             refresh_token=token.refresh_token, expires_at=token.expires_at,
-                             refresh_expires_at=token.refresh_expires_at, scopes=token.scopes, conn=conn)
         for i in range(shops):
             shop_id = f"bench-shop-{i:04d}"
             store.upsert_shop(Shop(id=shop_id, name=f"Bench shop {i}", region=maple.region,
                                    seller_type=maple.seller_type, cipher=maple.cipher,
                                    seller_name=maple.seller_name, seller_open_id=maple.seller_open_id), conn=conn)
-            # Written as rows, not through insert_link: ten links per shop (and one account in 500 shops) break
-            # Seller Center's limits, which insert_link enforces. The pass's cost does not depend on them.
+            # One account per link, as in life (an account is linked to one shop), each holding a copy of a
+            # real grant's tokens.
+            for k in range(per_shop):
+                token = real[k % len(real)]
+                assert token is not None
+                open_id = f"bench-{i:04d}-{k:02d}"
+                store.upsert_account(TikTokAccount(open_id=open_id, display_name=f"Bench {i}/{k}",
+                                                   username=f"bench.{i:04d}.{k:02d}"), conn=conn)
+                store.save_token(Provider.LOGIN_KIT, open_id, access_token=token.access_token,
+                                 refresh_token=token.refresh_token, expires_at=token.expires_at,
+                                 refresh_expires_at=token.refresh_expires_at, scopes=token.scopes, conn=conn)
+            # Written as rows, not through insert_link: ten links per shop break Seller Center's role limits,
+            # which insert_link enforces. The pass's cost does not depend on the checks' outcomes.
             conn.execute(links_table.insert(), [
-                {"shop_id": shop_id, "account_open_id": f"bench-account-{k:03d}",
+                {"shop_id": shop_id, "account_open_id": f"bench-{i:04d}-{k:02d}",
                  "role": (Role.OFFICIAL if k == 0 else Role.MARKETING).value, "created_at": now,
                  "scopes": ",".join(sorted(token.scopes))} for k in range(per_shop)])
     return len(store.links())
