@@ -1,6 +1,6 @@
 """The monitor: one pass refreshes tokens, re-verifies links, watches expiry, handles webhooks, sends alerts.
 
-Each pass runs five jobs; each job is done by one instance even when several monitors share a registry.
+Each pass runs six jobs; each job is done by one instance even when several monitors share a registry.
 A job's lease (``monitor:<job>``) is taken by compare-and-swap before the job runs and, when the job
 finishes, kept until the job is next due — so a second monitor arriving during the same interval skips it.
 A job that fails lets its lease go at once, so another instance may retry.
@@ -17,7 +17,7 @@ Health events come from changes, never from a status alone (Plaid's item webhook
 Example:
     >>> from linkkit.monitor.service import JOBS
     >>> JOBS
-    ('webhooks', 'refresh', 'verify', 'expiry', 'alerts')
+    ('outbox', 'webhooks', 'refresh', 'verify', 'expiry', 'alerts')
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ __all__ = ["JOBS", "Monitor", "PassReport"]
 
 log = logging.getLogger(__name__)
 
-JOBS = ("webhooks", "refresh", "verify", "expiry", "alerts")
+JOBS = ("outbox", "webhooks", "refresh", "verify", "expiry", "alerts")
 COULD_NOT_CHECK = frozenset({"rate_limited", "provider_unavailable"})
 # Reason codes (linkkit.troubleshoot entries) for events that have no failing check.
 REASON_LINK_EXPIRING = "token_expired"  # its steps: Verify now, then Repair (re-authorize the same account)
@@ -63,6 +63,7 @@ class PassReport:
     started_at: datetime
     jobs_run: list[str] = field(default_factory=list)
     jobs_skipped: list[str] = field(default_factory=list)
+    revoked: int = 0
     refreshed: int = 0
     verified: int = 0
     rate_limited: int = 0
@@ -74,7 +75,8 @@ class PassReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "started_at": self.started_at.isoformat(), "jobs_run": self.jobs_run, "jobs_skipped": self.jobs_skipped,
-            "refreshed": self.refreshed, "verified": self.verified, "rate_limited": self.rate_limited,
+            "revoked": self.revoked, "refreshed": self.refreshed, "verified": self.verified,
+            "rate_limited": self.rate_limited,
             "webhooks_handled": self.webhooks_handled,
             "events": [{"id": e.id, "kind": e.kind, "link_id": e.link_id, "shop_id": e.shop_id, "reason": e.reason}
                        for e in self.events],
@@ -135,7 +137,8 @@ class Monitor:
             self._sync_clock()
             report = PassReport(started_at=self.now())
             jobs: dict[str, Callable[[PassReport], None]] = {
-                "webhooks": self._job_webhooks, "refresh": self._job_refresh, "verify": self._job_verify,
+                "outbox": self._job_outbox, "webhooks": self._job_webhooks, "refresh": self._job_refresh,
+                "verify": self._job_verify,
                 "expiry": self._job_expiry, "alerts": self._job_alerts,
             }
             for name, job in jobs.items():
@@ -212,6 +215,18 @@ class Monitor:
 
     # --- jobs ---------------------------------------------------------------------------------------------
 
+    def _job_outbox(self, report: PassReport) -> None:
+        """Give back the grants the revocation outbox still holds (a process died, or TikTok did not answer).
+
+        A drain takes a bounded batch; drain again while batches confirm something. A row TikTok refused
+        backs off inside the drain (not due again this pass), so the loop ends.
+        """
+        for _ in range(100):
+            done = self.service.drain_outbox()
+            report.revoked += done
+            if done == 0:
+                return
+
     def _job_webhooks(self, report: PassReport) -> None:
         """Act on webhooks received but not yet handled (the receiver crashed, or handling failed)."""
         for hook in self.registry.unhandled_webhooks():
@@ -238,41 +253,65 @@ class Monitor:
                 log.info("Refreshing link %s failed (%s); verification will report it", link.id, exc.reason)
 
     def _job_verify(self, report: PassReport) -> None:
+        """Re-verify every active link, a shop at a time (its Seller Center data read once for all its links),
+        several shops at once (``concurrency``); a rate-limited link is retried alone with backoff."""
         links = [link for link in self.service.store.links() if link.status is not LinkStatus.UNLINKED]
         last = self.registry.last_link_state_events()
+        by_shop: dict[str, list[Link]] = {}
+        for link in links:
+            by_shop.setdefault(link.shop_id, []).append(link)
         with ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="monitor-verify") as pool:
-            results = list(pool.map(self._verify_with_backoff, links))
-        for before, (after, reason) in zip(links, results, strict=True):
-            if reason is not None:
-                if reason == "rate_limited":
-                    report.rate_limited += 1
-                report.errors.append(f"verify:{reason}")
+            checked = list(pool.map(self._verify_shop, by_shop.items()))
+        for shop_links, results in zip(by_shop.values(), checked, strict=True):
+            for before in shop_links:
+                after, reason = results.get(before.id, (None, None))
+                if reason is not None:
+                    if reason == "rate_limited":
+                        report.rate_limited += 1
+                    report.errors.append(f"verify:{reason}")
                 if after is None:
                     continue
-            if after is None:
-                continue
-            report.verified += 1
-            event = self._transition(before, after, last.get(before.id))
-            if event is not None:
-                report.events.append(event)
+                report.verified += 1
+                event = self._transition(before, after, last.get(before.id))
+                if event is not None:
+                    report.events.append(event)
 
-    def _verify_with_backoff(self, link: Link) -> tuple[Link | None, str | None]:
-        """Verify one link; on ``rate_limited`` back off exponentially and try again (bounded)."""
+    def _verify_shop(self, item: tuple[str, list[Link]]) -> dict[int, tuple[Link | None, str | None]]:
+        """Verify one shop's links in one batch; ``{link id: (link after, reason it could not be checked)}``.
+
+        Links the batch leaves out (found in Seller Center, not authorized in linkkit) have no entry.
+        """
+        shop_id, links = item
+        wanted = {link.id for link in links}
+        try:
+            checked = self.service.verify_all(shop_id)
+        except LinkkitError as exc:
+            return {link.id: (None, exc.reason) for link in links}
+        results: dict[int, tuple[Link | None, str | None]] = {}
+        for link in checked:
+            if link.id not in wanted:
+                continue  # imported by this pass's reconciliation: nothing of ours to check yet
+            if link.last_check_failed_reason == "rate_limited":
+                results[link.id] = self._retry_rate_limited(link)
+            else:
+                results[link.id] = (link, None)
+        return results
+
+    def _retry_rate_limited(self, link: Link) -> tuple[Link | None, str | None]:
+        """TikTok rate-limited a link's check: back off exponentially and verify it alone again (bounded)."""
         delay = self.config.rate_limit_backoff_seconds
-        result: Link | None = None
-        for attempt in range(self.config.rate_limit_retries + 1):
+        result: Link | None = link
+        for attempt in range(1, self.config.rate_limit_retries + 1):
+            self._sleep(delay * 2 ** (attempt - 1))
             try:
                 result = self.service.verify(link.id)
             except LinkkitError as exc:
                 if exc.reason != "rate_limited" or attempt == self.config.rate_limit_retries:
                     return None, exc.reason
-            else:
-                # a check TikTok would not answer leaves the link as it was and says why in last_check_failed_reason
-                if result.last_check_failed_reason != "rate_limited":
-                    return result, None
-                if attempt == self.config.rate_limit_retries:
-                    return result, "rate_limited"
-            self._sleep(delay * 2 ** attempt)
+                continue
+            # a check TikTok would not answer leaves the link as it was and says why in last_check_failed_reason
+            if result.last_check_failed_reason != "rate_limited":
+                return result, None
         return result, "rate_limited"
 
     def _transition(self, before: Link, after: Link, last: HealthEvent | None) -> HealthEvent | None:
@@ -294,7 +333,9 @@ class Monitor:
 
     def _job_expiry(self, report: PassReport) -> None:
         now = self.now()
-        for link in self.service.store.links():
+        current = self.service.store.links()
+        self._clear_resolved_alerts(now, {link.id: link for link in current})
+        for link in current:
             if link.token_expires_at is None:
                 continue
             event = self._expiring(now, link.token_expires_at, key=f"link:{link.id}", link=link,
@@ -317,6 +358,29 @@ class Monitor:
                                    what="The shop's authorization for linkkit", reason=REASON_SHOP_ENDING)
             if event is not None:
                 report.events.append(event)
+
+    def _clear_resolved_alerts(self, now: datetime, links: dict[int, Link]) -> None:
+        """Take alerts whose cause is gone off the dashboard (marked read, as if dismissed).
+
+        An ``expiring`` alert of a link goes once the link's TikTok access no longer ends within the warning
+        windows (Repair re-authorized it) or the link is gone; a ``broken`` one once the link is Connected
+        again or gone. The events stay in the history; only the banner clears.
+        """
+        horizon = timedelta(days=max(self.config.expiry_warning_days, default=0))
+        for delivery in self.registry.dashboard_alerts(unread_only=True):
+            event = delivery.event
+            if event.link_id is None:
+                continue
+            link = links.get(event.link_id)
+            if event.kind == "expiring":
+                resolved = link is None or link.token_expires_at is None or link.token_expires_at - now > horizon
+            elif event.kind == "broken":
+                resolved = link is None or link.status is LinkStatus.CONNECTED
+            else:
+                continue
+            if resolved:
+                self.registry.mark_read(delivery.id, now)
+                log.info("Alert %s (%s, link %s) cleared: its cause is gone", delivery.id, event.kind, link and link.id)
 
     def _expiring(self, now: datetime, ends: datetime, *, key: str, link: Link | None, shop_id: str,
                   what: str, reason: str, source: str = "") -> HealthEvent | None:

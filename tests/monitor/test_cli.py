@@ -33,7 +33,7 @@ def test_monitor_once_runs_one_pass_and_prints_its_report(h: Harness, monkeypatc
     code = args.func(args)
     report = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert report["verified"] == 1 and report["jobs_run"] == ["webhooks", "refresh", "verify", "expiry", "alerts"]
+    assert report["verified"] == 1 and report["jobs_run"] == ["outbox", "webhooks", "refresh", "verify", "expiry", "alerts"]
     assert h.service.link(link.id).last_verified_at is not None
 
 

@@ -165,14 +165,14 @@ def test_a_long_job_keeps_its_lease_while_it_runs(h: Harness, make_monitor: Call
     connected_link(h)
     monitor = make_monitor(lease_seconds=1.5)
     started, release = threading.Event(), threading.Event()
-    real_verify = h.service.verify
+    real_verify = h.service.verify_all
 
-    def slow_verify(link_id: int) -> Any:
+    def slow_verify(shop_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(timeout=30)  # the verify job takes as long as the test says
-        return real_verify(link_id)
+        return real_verify(shop_id, *args, **kwargs)
 
-    monkeypatch.setattr(h.service, "verify", slow_verify)
+    monkeypatch.setattr(h.service, "verify_all", slow_verify)
     thread = threading.Thread(target=monitor.run_once)
     thread.start()
     try:
@@ -185,3 +185,23 @@ def test_a_long_job_keeps_its_lease_while_it_runs(h: Harness, make_monitor: Call
         release.set()
         thread.join(timeout=60)
     assert other_got_it is False
+
+
+def test_an_expiring_alert_clears_from_the_dashboard_once_repair_renews_access(
+        h: Harness, make_monitor: Callable[..., Monitor]) -> None:
+    link = connected_link(h)
+    ends = h.service.link(link.id).token_expires_at
+    assert ends is not None
+    monitor = make_monitor(expiry_warning_days=[7, 1])
+    h.control("POST", "/clock", {"advance_seconds": (ends - h.service.now()).total_seconds() - 3 * DAY})
+    monitor.run_once()
+    shown = [(d.event.kind, d.event.reason) for d, _ in monitor.alerts() if d.event.link_id == link.id]
+    assert shown == [("expiring", "token_expired")]
+    monitor.run_once()  # still expiring: the alert stays
+    assert [d.event.kind for d, _ in monitor.alerts() if d.event.link_id == link.id] == ["expiring"]
+    repaired = h.authorize(MAPLE, Role.MARKETING, link.account.username, link_id=link.id)  # Repair: consent again
+    assert repaired.id == link.id and repaired.token_expires_at is not None and repaired.token_expires_at > ends
+    monitor.run_once()
+    assert [d for d, _ in monitor.alerts() if d.event.link_id == link.id] == []  # cleared from the banner
+    kept = [d for d, _ in monitor.alerts(unread_only=False) if d.event.link_id == link.id]
+    assert [d.event.kind for d in kept] == ["expiring"] and kept[0].read_at is not None  # still in the history
