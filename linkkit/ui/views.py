@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Any
 
 import ipywidgets as W
@@ -38,6 +39,9 @@ from linkkit.ui.errors import on_error
 from linkkit.ui.wizard import Step, StepState, Wizard
 
 __all__ = ["WizardView", "account_html", "header_html", "step_indicator_html"]
+
+#: Wizard traits a done step's summary shows (a change re-renders the done cards too).
+_SUMMARY_TRAITS = frozenset({"shop", "role", "replace", "repair_link_id", "link", "invitation", "verified", "busy"})
 
 _SELLER_TYPES = {"LOCAL": "Local seller", "CROSS_BORDER": "Cross-border seller"}
 
@@ -762,11 +766,17 @@ class WizardView(W.VBox):
             style_widget(), self.page_url, self._focus, self._header, self._indicator, self._notice, self._busy,
             *(card.box for card in self._cards.values()), self._log,
         ]
-        wizard.observe(self._refresh)
+        #: How many times each card was rendered (tests count them; a render is cheap but not free).
+        self.renders: Counter[Step] = Counter()
+        self._dirty: set[Step] = set(Step)  # cards to render at the next flush
+        self._held = threading.local()  # per thread: cards marked inside the wizard's batch, not yet flushed
+        for model in wizard.steps.values():
+            model.observe(self._on_state, names=["state"])
+        wizard.observe(self._on_change)
         self.reporter.observe(self._refresh_busy, names="problem")
-        self._refresh()
+        self._flush()
 
-    def _refresh_busy(self, _change: Any = None) -> None:
+    def _refresh_busy(self, _change: object = None) -> None:
         busy = self.wizard.busy
         set_html(self._busy, (
             f'<div class="lk-panel lk-panel-info" role="status" aria-live="polite"><span class="lk-spinner" '
@@ -775,48 +785,90 @@ class WizardView(W.VBox):
             else ""
         ))
 
-    def _refresh(self, change: Any = None) -> None:
+    def _on_state(self, change: dict[str, Any]) -> None:
+        """One step's state changed: that card (only) needs rendering."""
+        self._mark({change["owner"].step})
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        """Wizard data changed: the open card needs rendering, and the summaries that show this datum."""
+        name = change["name"]
+        if name == "settled":  # this thread's batch ended: its cards join the next flush
+            self._mark(self._take_held())
+            return
+        wiz = self.wizard
+        dirty = {s for s in Step if wiz.state_of(s) in (StepState.CURRENT, StepState.FAILED)}
+        if name in _SUMMARY_TRAITS:
+            dirty |= {s for s in Step if wiz.state_of(s) is StepState.DONE}
+        self._mark(dirty)
+
+    def _take_held(self) -> set[Step]:
+        held: set[Step] = getattr(self._held, "steps", set())
+        self._held.steps = set()
+        return held
+
+    def _mark(self, steps: set[Step]) -> None:
+        if self.wizard.batching:  # held until this thread's batch ends, so other threads do not render it early
+            self._held.steps = getattr(self._held, "steps", set()) | steps
+            return
+        with self._lock:
+            self._dirty |= steps
+        self._flush()
+
+    def _flush(self) -> None:
+        """Render what changed since the last flush, unless a batch of changes is still under way."""
         with self._lock:
             wiz = self.wizard
-            if change is not None and change.get("name") == "elapsed":
-                self._bodies[Step.AUTHORIZE].refresh()
-                return
-            self._header.value = header_html(wiz.settings.mode, wiz.shop)
-            self._indicator.value = step_indicator_html(list(wiz.states))
-            set_html(self._notice,
-                     f'<div class="lk-panel lk-panel-info" role="status">{esc(wiz.notice)}</div>' if wiz.notice else "")
-            self._refresh_busy()
-            for step, card in self._cards.items():
-                state = wiz.state_of(step)
-                number = f'<span class="lk-stepno">Step {step.value + 1} of 5</span>'
-                mark = ' <span class="lk-badge lk-badge-ok">Done</span>' if state is StepState.DONE else ""
-                card.title.value = (f'<h2 id="lk-step-{step.value + 1}" tabindex="-1">{number}{esc(step.title)}'
-                                    f"{mark}</h2>")
-                for cls in ("lk-card-current", "lk-card-locked"):
-                    card.box.remove_class(cls)
-                if state in (StepState.CURRENT, StepState.FAILED):
-                    card.box.add_class("lk-card-current")
-                    card.body.refresh()
-                    self._back.disabled = not wiz.can_go_back()
-                    self._next.disabled = not wiz.can_go_next()
-                    self._next.layout.display = "" if wiz.can_go_next() else "none"
-                    self._back.layout.display = "" if step > Step.CONNECT else "none"
-                    self._restart.layout.display = "" if step > Step.CONNECT else "none"
-                    self._nav.layout.display = "" if (step > Step.CONNECT or wiz.can_go_next()) else "none"
-                    # the problem shows inside the current step, where the seller is looking
-                    children: tuple[Any, ...] = (card.title, card.body.box, self._problem, self._nav)
-                elif state is StepState.DONE:
-                    card.summary.value = card.body.summary()
-                    card.change.disabled = bool(wiz.busy)
-                    children = (card.title, card.summary_row)
-                else:
-                    card.box.add_class("lk-card-locked")
-                    children = (card.title,)
-                if card.box.children != children:
-                    card.box.children = children
+            dirty, self._dirty = self._dirty, set()
+            with self.hold_sync():
+                self._header.value = header_html(wiz.settings.mode, wiz.shop)
+                self._indicator.value = step_indicator_html(wiz.states)
+                set_html(self._notice, f'<div class="lk-panel lk-panel-info" role="status">{esc(wiz.notice)}</div>'
+                         if wiz.notice else "")
+                self._refresh_busy()
+                for step in sorted(dirty):
+                    self._render_card(step)
+                self._refresh_nav()
             if self._shown_step is not None and self._shown_step != wiz.step:
                 self._focus.focus(f"#lk-step-{wiz.step.value + 1}")
             self._shown_step = wiz.step
+
+    def _refresh_nav(self) -> None:
+        wiz = self.wizard
+        step = wiz.step
+        self._back.disabled = not wiz.can_go_back()
+        self._next.disabled = not wiz.can_go_next()
+        self._next.layout.display = "" if wiz.can_go_next() else "none"
+        self._back.layout.display = "" if step > Step.CONNECT else "none"
+        self._restart.layout.display = "" if step > Step.CONNECT else "none"
+        self._nav.layout.display = "" if (step > Step.CONNECT or wiz.can_go_next()) else "none"
+
+    def _render_card(self, step: Step) -> None:
+        wiz = self.wizard
+        card = self._cards[step]
+        self.renders[step] += 1
+        state = wiz.state_of(step)
+        with card.box.hold_sync(), card.title.hold_sync():
+            number = f'<span class="lk-stepno">Step {step.value + 1} of 5</span>'
+            mark = ' <span class="lk-badge lk-badge-ok">Done</span>' if state is StepState.DONE else ""
+            card.title.value = (f'<h2 id="lk-step-{step.value + 1}" tabindex="-1">{number}{esc(step.title)}'
+                                f"{mark}</h2>")
+            for cls in ("lk-card-current", "lk-card-locked"):
+                card.box.remove_class(cls)
+            children: tuple[W.Widget, ...]
+            if state in (StepState.CURRENT, StepState.FAILED):
+                card.box.add_class("lk-card-current")
+                card.body.refresh()
+                # the problem shows inside the current step, where the seller is looking
+                children = (card.title, card.body.box, self._problem, self._nav)
+            elif state is StepState.DONE:
+                card.summary.value = card.body.summary()
+                card.change.disabled = bool(wiz.busy)
+                children = (card.title, card.summary_row)
+            else:
+                card.box.add_class("lk-card-locked")
+                children = (card.title,)
+            if card.box.children != children:
+                card.box.children = children
 
     @on_error("Going back")
     def on_back(self, _button: Any) -> None:

@@ -25,15 +25,16 @@ Example:
 
 from __future__ import annotations
 
-import enum
+import contextlib
+import functools
 import logging
 import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 import traitlets
@@ -41,6 +42,7 @@ import traitlets
 from linkkit.errors import LinkError, LinkkitError
 from linkkit.models import LinkStatus, Role
 from linkkit.ui.errors import Reporter, guarded, on_error
+from linkkit.ui.steps import CALLBACK_PARAMS, Step, StepState, WizardStep, is_callback, new_steps
 from linkkit.ui.tasks import BackgroundTasks, Watcher, pending_outcome
 from linkkit.web.relay import AttemptRelay
 
@@ -61,45 +63,25 @@ def new_attempt() -> str:
     """A one-off id for one press of Authorize (not a secret: it only names the press)."""
     return secrets.token_urlsafe(12)
 
-__all__ = ["CALLBACK_PARAMS", "Step", "StepState", "Wizard", "is_callback"]
+__all__ = ["CALLBACK_PARAMS", "Step", "StepState", "Wizard", "WizardStep", "is_callback"]
 
 log = logging.getLogger(__name__)
 
-#: Query parameters that mark a page load as TikTok's redirect back to us.
-CALLBACK_PARAMS = ("code", "state", "error", "auth_code", "error_description")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class Step(enum.IntEnum):
-    CONNECT = 0
-    CHOOSE = 1
-    AUTHORIZE = 2
-    SELLER_CENTER = 3
-    VERIFY = 4
+def batched(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a :class:`Wizard` method inside ``self.batch()``: its changes render once, when it returns."""
 
-    @property
-    def title(self) -> str:
-        return (
-            "Connect Seller Center",
-            "Choose link type",
-            "Review permissions & authorize",
-            "Finish in Seller Center",
-            "Verify",
-        )[self.value]
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        wizard = args[0]
+        assert isinstance(wizard, Wizard)
+        with wizard.batch():
+            return method(*args, **kwargs)
 
-
-class StepState(enum.StrEnum):
-    LOCKED = "locked"
-    CURRENT = "current"
-    DONE = "done"
-    FAILED = "failed"
-
-
-def is_callback(query: str | None) -> bool:
-    """Whether a page's query string is an authorization callback."""
-    if not query:
-        return False
-    params = parse_qs(query.lstrip("?"))
-    return "state" in params or "error" in params or "code" in params or "auth_code" in params
+    return wrapper
 
 
 def _now() -> datetime:
@@ -115,7 +97,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     """
 
     step = traitlets.UseEnum(Step, default_value=Step.CONNECT)
-    states = traitlets.List(traitlets.Unicode(), default_value=["current"] + ["locked"] * 4)
+    settled = traitlets.Int(0)  # bumped when the outermost batch of changes ends (see batch())
     busy = traitlets.Unicode("")  # what is running now; "" when idle
     notice = traitlets.Unicode("")  # a neutral message for the current step (plain text)
 
@@ -155,6 +137,9 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self._task: threading.Thread | None = None
         self._watcher = Watcher(self.reporter, poll_interval)
         self._generation = 0  # bumped by start_over; stale background results are dropped
+        self._batches = threading.local()  # per thread: how deep in batch() it is
+        #: One model per step; a view observes ``names=["state"]`` on each.
+        self.steps: dict[Step, WizardStep] = new_steps()
         self.attempt = new_attempt()
 
     # ------------------------------------------------------------------ plumbing
@@ -205,27 +190,44 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         now = getattr(self.service, "now", None)
         return now() if callable(now) else _now()
 
+    @property
+    def states(self) -> list[str]:
+        """Every step's state, in order (``["current", "locked", …]``)."""
+        return [self.steps[s].state.value for s in Step]
+
     def state_of(self, step: Step) -> StepState:
-        return StepState(self.states[step])
+        return self.steps[step].state
 
     def _set_state(self, step: Step, state: StepState) -> None:
-        states = list(self.states)
-        states[step] = state.value
-        self.states = states
+        self.steps[step].state = state
+
+    @property
+    def batching(self) -> bool:
+        """Whether this thread is inside :meth:`batch` (a view renders its changes once the batch ends)."""
+        return int(getattr(self._batches, "depth", 0)) > 0
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group this thread's changes: views render them once, when the outermost batch ends (``settled``).
+
+        Per thread, so a background poll in flight never holds back what a click on the kernel's main thread
+        changed.
+        """
+        self._batches.depth = int(getattr(self._batches, "depth", 0)) + 1
+        try:
+            yield
+        finally:
+            self._batches.depth -= 1
+            if self._batches.depth == 0:
+                self.settled += 1
 
     def go(self, step: Step) -> None:
         """Make ``step`` current; earlier steps count as done, later ones locked."""
-        with self._lock:
-            states = []
+        with self._lock, self.batch():
             for s in Step:
-                if s < step:
-                    states.append(StepState.DONE.value)
-                elif s == step:
-                    states.append(StepState.CURRENT.value)
-                else:
-                    states.append(StepState.LOCKED.value)
+                self.steps[s].state = (StepState.DONE if s < step
+                                       else StepState.CURRENT if s == step else StepState.LOCKED)
             self.notice = ""
-            self.states = states
             self.step = step
 
     def run(self, label: str, work: Callable[[], None], *, background: bool = True) -> None:
@@ -235,7 +237,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         def target() -> None:
             try:
                 if generation == self._generation:
-                    guarded(self.reporter, work, label.rstrip("…"))
+                    with self.batch():
+                        guarded(self.reporter, work, label.rstrip("…"))
             finally:
                 if generation == self._generation:
                     self.busy = ""
@@ -258,7 +261,12 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         """Call ``tick()`` every ``poll_interval`` seconds in a thread until it returns True or is stopped."""
         generation = self._generation
         self._watcher.interval = self.poll_interval
-        self._watcher.start(name, lambda: generation != self._generation or tick())
+
+        def batched_tick() -> bool:
+            with self.batch():
+                return tick()
+
+        self._watcher.start(name, lambda: generation != self._generation or batched_tick())
 
     def close(self) -> None:
         """Stop background polling."""
@@ -275,6 +283,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.shops = list(self.service.connected_shops())
 
     @on_error("Opening the wizard")
+    @batched
     def start(self, query: str | None = None) -> None:
         """Opening the wizard."""
         # Finish a callback if this page load is one; else refresh the shops and wait for a shop authorization.
@@ -312,6 +321,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Finishing the authorization with TikTok…", work)
 
+    @batched
     def _after_completion(self, result: Any) -> None:
         provider = getattr(result, "provider", "")
         provider = getattr(provider, "value", provider)
@@ -330,6 +340,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             "Finish the link in Seller Center below."
         )
 
+    @batched
     def resume(self, shop_id: str | None = None) -> bool:
         """Open at the step the registry says a link is at: an authorized link not yet bound opens at step 4.
 
@@ -419,6 +430,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         return list(self.overview.can_add(Role(role), replace=replacing))
 
     @on_error("Choosing the link type")
+    @batched
     def choose(self, role: str, *, replace_confirmed: bool = False) -> None:
         """Choosing the link type."""
         role_enum = Role(role)
@@ -445,6 +457,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     # ------------------------------------------------------------------ step 3: permissions & authorize
 
     @on_error("Preparing the TikTok authorization")
+    @batched
     def mint_authorization(self) -> None:
         """Preparing the TikTok authorization."""
         if self.shop is None or not self.role:
@@ -478,6 +491,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.auth = start
         self._watch("authorization", lambda: self._tick_pending(start.pending_id, self._on_authorized))
 
+    @batched
     def went_to_tiktok(self, provider: str = "login") -> None:
         """The person pressed Authorize (step 1: ``"shop"``, step 3: ``"login"``): show the waiting state.
 
@@ -584,6 +598,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 4: Seller Center
 
+    @batched
     def _enter_seller_center(self) -> None:
         self._stop_watching()
         link = self.link
@@ -658,6 +673,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Checking the link…", work)
 
+    @batched
     def _verify(self) -> None:
         self._stop_watching()
         link = self.service.verify(self.link.id)
@@ -668,6 +684,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self._set_state(Step.VERIFY, StepState.FAILED)
 
     @on_error("Authorizing the same account again")
+    @batched
     def repair(self) -> None:
         """Authorizing the same account again."""
         self.repair_link_id = self.link.id
@@ -676,6 +693,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.go(Step.AUTHORIZE)
         self.mint_authorization()
 
+    @batched
     def open_repair(self, link_id: int) -> bool:
         """``?repair=<link_id>`` (an alert's Repair): reopen the wizard in update mode for that active link."""
         link = next((item for item in self.service.links() if item.id == link_id), None)
@@ -706,6 +724,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         }[Step(nxt)]
 
     @on_error("Going back")
+    @batched
     def back(self) -> None:
         """Going back."""
         if not self.can_go_back():
@@ -725,6 +744,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self.mint_authorization()
 
     @on_error("Going forward")
+    @batched
     def next(self) -> None:
         """Going forward."""
         if not self.can_go_next():
@@ -742,6 +762,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                     self._set_state(Step.VERIFY, StepState.FAILED)
 
     @on_error("Starting over")
+    @batched
     def start_over(self, *, keep_shop: bool = False) -> None:
         """Starting over."""
         self._generation += 1
