@@ -1,0 +1,405 @@
+"""The forms of the wizard's first three steps: connect Seller Center, choose the link type, authorize.
+
+Each form holds persistent widgets and re-reads the :class:`~linkkit.ui.wizard.Wizard` in ``refresh()``; the
+wizard view (:mod:`linkkit.ui.views`) decides when. Clicks go to the wizard through ``on_error``. The last two
+steps' forms are in :mod:`linkkit.ui.forms_finish`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+
+from linkkit import guide
+from linkkit.models import Role
+from linkkit.ui.components import AuthorizeLink, badge, bullet_list, button, esc, html_block, status_badge
+from linkkit.ui.errors import on_error
+from linkkit.ui.markup import SANDBOX_ACCOUNTS, intro_html, shop_label
+from linkkit.ui.steps import Step
+from linkkit.ui.wizard import Wizard
+
+__all__ = ["AuthorizeBody", "ChooseBody", "ConnectBody", "StepForm"]
+
+
+class StepForm:
+    """A step's form: persistent widgets, refreshed from the wizard."""
+
+    def __init__(self, wizard: Wizard) -> None:
+        self.wizard = wizard
+        self.reporter = wizard.reporter
+        self.box = W.VBox()
+
+    def refresh(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def summary(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ConnectBody(StepForm):
+    def __init__(self, wizard: Wizard) -> None:
+        super().__init__(wizard)
+        self._intro = html_block(intro_html(Step.CONNECT))
+        self._shops_title = html_block("")
+        self._shops = W.RadioButtons(options=[], value=None, description="", layout=W.Layout(width="auto"))
+        self._shops.add_class("lk-shoplist")
+        self._use = button("Use this shop", style="primary", disabled=True)
+        self._use.on_click(self.on_use)
+        self._shops.observe(self._on_pick, names="value")
+        self._add_title = html_block("")
+        self._authorize = AuthorizeLink(label="Authorize linkkit in Seller Center", disabled=True,
+                                        hint="Opens TikTok Shop's authorization page in a new tab")
+        self._authorize.observe(self._on_authorize_clicked, names="clicks")
+        self._sync = button("Refresh the shop list")
+        self._sync.on_click(self.on_sync)
+        self._waiting = html_block("")
+        self._waiting.layout.display = "none"
+        self.box.children = [
+            self._intro,
+            self._shops_title,
+            self._shops,
+            W.HBox([self._use]),
+            self._add_title,
+            W.HBox([self._authorize, self._sync]),
+            self._waiting,
+        ]
+
+    def refresh(self) -> None:
+        wiz = self.wizard
+        shops = list(wiz.shops)
+        options = [(shop_label(s), s.id) for s in shops]
+        if list(self._shops.options) != options:
+            current = self._shops.value
+            self._shops.options = options
+            ids = [o[1] for o in options]
+            fallback = wiz.shop.id if wiz.shop and wiz.shop.id in ids else None
+            self._shops.value = current if current in ids else fallback
+        self._shops.layout.display = "" if shops else "none"
+        self._use.layout.display = "" if shops else "none"
+        self._use.disabled = self._shops.value is None or bool(wiz.busy)
+        if shops:
+            self._shops_title.value = (
+                "<h3>Your connected shops</h3><p class='lk-muted'>linkkit already has access to these shops. "
+                "Pick one; there is no need to authorize it again.</p>"
+            )
+            self._add_title.value = (
+                "<p class='lk-muted'>Shop missing? Authorize linkkit on it in Seller Center, then refresh.</p>"
+            )
+        else:
+            self._shops_title.value = "<p><strong>No shop is connected yet.</strong></p>"
+            self._add_title.value = (
+                "<p>Start by letting linkkit read your shops: you sign in to Seller Center in a new tab and "
+                "press Authorize. This page notices by itself when you are done.</p>"
+            )
+        href = wiz.authorize_href("shop")
+        self._authorize.href = href
+        self._authorize.disabled = not href
+        self._authorize.label = "Authorize another shop" if shops else "Authorize linkkit in Seller Center"
+        self._sync.disabled = bool(wiz.busy)
+
+    def _on_pick(self, _change: Any) -> None:
+        self._use.disabled = self._shops.value is None or bool(self.wizard.busy)
+
+    @on_error("Opening the shop")
+    def on_use(self, _button: Any) -> None:
+        """Opening the shop."""
+        if self._shops.value is not None:
+            self.wizard.select_shop(self._shops.value)
+
+    @on_error("Refreshing the shop list")
+    def on_sync(self, _button: Any) -> None:
+        """Refreshing the shop list."""
+        self.wizard.sync_shops()
+
+    def _on_authorize_clicked(self, _change: Any) -> None:
+        self.wizard.went_to_tiktok("shop")
+        self._waiting.layout.display = ""
+        self._waiting.value = (
+            '<p class="lk-panel lk-panel-info"><span class="lk-spinner" aria-hidden="true"></span>'
+            "Finish in the Seller Center tab; this list updates by itself when you are done.</p>"
+        )
+
+    def summary(self) -> str:
+        shop = self.wizard.shop
+        return f"Shop: <strong>{esc(shop_label(shop))}</strong>" if shop else "No shop selected"
+
+
+class ChooseBody(StepForm):
+    def __init__(self, wizard: Wizard) -> None:
+        super().__init__(wizard)
+        self._intro = html_block(intro_html(Step.CHOOSE))
+        self._linked = html_block("")
+        self._official_text = html_block("")
+        self._confirm = W.Checkbox(value=False, description="", indent=False)
+        self._confirm.observe(lambda _c: self.refresh(), names="value")
+        self._official_btn = button("Link an Official account", style="primary")
+        self._official_btn.on_click(self.on_official)
+        self._official_box = W.VBox([self._official_text, self._confirm, self._official_btn])
+        self._official_box.add_class("lk-choice")
+        self._marketing_text = html_block("")
+        self._marketing_btn = button("Link a Marketing account", style="primary")
+        self._marketing_btn.on_click(self.on_marketing)
+        self._marketing_box = W.VBox([self._marketing_text, self._marketing_btn])
+        self._marketing_box.add_class("lk-choice")
+        choices = W.Box([self._official_box, self._marketing_box])
+        choices.add_class("lk-choices")
+        self._rules = html_block("")
+        self.box.children = [self._intro, self._linked, choices, self._rules]
+
+    def refresh(self) -> None:
+        wiz = self.wizard
+        ov = wiz.overview
+        if ov is None:
+            return
+        loopback = wiz.is_demo
+        # what the shop has already
+        rows = []
+        if ov.official is not None:
+            rows.append(
+                f"<li><strong>Official:</strong> {esc(ov.official.account.display_name)} "
+                f"<span class='lk-muted'>@{esc(ov.official.account.username)}</span> "
+                f"{status_badge(ov.official.status)}</li>"
+            )
+        else:
+            rows.append("<li><strong>Official:</strong> <span class='lk-muted'>none yet</span></li>")
+        marketing = list(ov.marketing)
+        names = ", ".join(
+            f"{esc(m.account.display_name)} <span class='lk-muted'>@{esc(m.account.username)}</span>"
+            for m in marketing
+        )
+        rows.append(
+            f"<li><strong>Marketing:</strong> {len(marketing)} of {guide.MAX_MARKETING_ACCOUNTS}"
+            + (f" — {names}" if names else "")
+            + "</li>"
+        )
+        del loopback
+        self._linked.value = (
+            f"<h3>{esc(ov.shop.name)} has linked</h3><ul>{''.join(rows)}</ul>"
+        )
+        official = guide.ACCOUNT_TYPES["official"]
+        marketing_type = guide.ACCOUNT_TYPES["marketing"]
+        official_violations = wiz.violations_for(Role.OFFICIAL.value)
+        marketing_violations = wiz.violations_for(Role.MARKETING.value)
+        if ov.official is not None:
+            old = ov.official.account
+            self._official_text.value = (
+                "<h3>Replace the Official account</h3>"
+                f"<p>{esc(official.purpose)}</p>"
+                f'<div class="lk-panel lk-panel-warn"><p><strong>What replacing means:</strong> '
+                f"{esc(official.replacement)}</p><p>The current Official account is "
+                f"<strong>{esc(old.display_name)}</strong> (@{esc(old.username)}).</p></div>"
+                + self._violations_html(official_violations)
+            )
+            self._confirm.description = (
+                f"I understand selling through @{old.username} stops until the new account is linked")
+            self._confirm.layout.display = ""
+            self._official_btn.description = "Replace the Official account"
+            self._official_btn.button_style = "danger"
+            self._official_btn.disabled = bool(official_violations) or not self._confirm.value or bool(wiz.busy)
+        else:
+            self._official_text.value = (
+                "<h3>Official account</h3>"
+                f"<p>{esc(official.purpose)}</p><p><strong>What changes for the shop</strong></p>"
+                + bullet_list(official.shop_effects)
+                + self._violations_html(official_violations)
+            )
+            self._confirm.layout.display = "none"
+            self._official_btn.description = "Link an Official account"
+            self._official_btn.button_style = "primary"
+            self._official_btn.disabled = bool(official_violations) or bool(wiz.busy)
+        self._marketing_text.value = (
+            "<h3>Marketing account</h3>"
+            f"<p>{esc(marketing_type.purpose)}</p><p><strong>What changes for the shop</strong></p>"
+            + bullet_list(marketing_type.shop_effects)
+            + self._violations_html(marketing_violations)
+        )
+        self._marketing_btn.disabled = bool(marketing_violations) or bool(wiz.busy)
+        hits = {v.rule for v in official_violations + marketing_violations}
+        self._rules.value = self._rules_html(hits)
+
+    @staticmethod
+    def _violations_html(violations: list[Any]) -> str:
+        if not violations:
+            return ""
+        from linkkit import troubleshoot
+
+        parts = []
+        for v in violations:
+            entry = troubleshoot.entry(v.reason)
+            parts.append(
+                f'<div class="lk-panel lk-panel-bad" role="note"><p><strong>Not available: '
+                f"{esc(entry.title)}</strong></p><p>{esc(v.message)}</p>"
+                + (f"<p><strong>What to do:</strong></p>{bullet_list(entry.steps, ordered=True)}"
+                   if entry.steps else "")
+                + f'<p class="lk-code lk-small">Reason code: {esc(v.reason)}</p></div>'
+            )
+        return "".join(parts)
+
+    @staticmethod
+    def _rules_html(hits: set[str]) -> str:
+        from linkkit.rules import RULES
+
+        items = []
+        for rule in RULES:
+            cls = ' class="lk-rule-hit"' if rule.id in hits else ""
+            items.append(f"<li{cls}><strong>{esc(rule.title)}.</strong> {esc(rule.text)}</li>")
+        return (
+            '<div class="lk-rules"><h3>Seller Center rules that apply</h3>'
+            "<p class='lk-muted lk-small'>linkkit checks these before you give any consent.</p>"
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+
+    @on_error("Choosing the Official account")
+    def on_official(self, _button: Any) -> None:
+        """Choosing the Official account."""
+        self.wizard.choose(Role.OFFICIAL.value, replace_confirmed=self._confirm.value)
+
+    @on_error("Choosing a Marketing account")
+    def on_marketing(self, _button: Any) -> None:
+        """Choosing a Marketing account."""
+        self.wizard.choose(Role.MARKETING.value)
+
+    def summary(self) -> str:
+        wiz = self.wizard
+        if not wiz.role:
+            return "No link type chosen"
+        if wiz.repair_link_id:
+            return f"Repairing the {esc(Role(wiz.role).label)} account"
+        if wiz.replace:
+            return "Link type: <strong>Official</strong> — replacing the current Official account"
+        return f"Link type: <strong>{esc(Role(wiz.role).label)}</strong>"
+
+
+class AuthorizeBody(StepForm):
+    def __init__(self, wizard: Wizard) -> None:
+        super().__init__(wizard)
+        self._intro = html_block(intro_html(Step.AUTHORIZE))
+        self._what = html_block("")
+        self._scopes = html_block("")
+        self._expected = W.Text(
+            value="",
+            placeholder="e.g. maple.official",
+            description="TikTok username you will sign in with (optional)",
+            style={"description_width": "initial"},
+            continuous_update=False,
+        )
+        self._expected.observe(self._on_expected, names="value")
+        self._authorize = AuthorizeLink(label="Authorize with TikTok", disabled=True,
+                                        hint="Opens TikTok's permission page in a new tab")
+        self._authorize.observe(self._on_clicked, names="clicks")
+        self._waiting = html_block("")
+        self._restart = button("Start over (new authorization)")
+        self._restart.on_click(self.on_restart)
+        self._demo = html_block("")
+        self._paste_url = W.Text(
+            value="", placeholder="http://127.0.0.1:8866/voila/render/01_link_accounts.ipynb?code=…",
+            description="Address of the page TikTok sent you to", style={"description_width": "initial"},
+        )
+        self._paste_go = button("Continue with this address")
+        self._paste_go.on_click(self.on_paste)
+        paste_box = W.VBox([
+            html_block(
+                "<p>If TikTok sent you to a page that did not load (for example because this dashboard runs "
+                "on another computer), copy the whole address from that tab's address bar and paste it here."
+                "</p>"
+            ),
+            self._paste_url,
+            self._paste_go,
+        ])
+        self._paste = W.Accordion(children=[paste_box])
+        self._paste.set_title(0, "TikTok did not bring you back here?")
+        self._paste.selected_index = None
+        self.box.children = [
+            self._intro, self._what, self._scopes, self._expected, self._demo,
+            W.HBox([self._authorize]), self._waiting, W.HBox([self._restart]), self._paste,
+        ]
+
+    def refresh(self) -> None:
+        wiz = self.wizard
+        if not wiz.role or wiz.shop is None:
+            return
+        role = Role(wiz.role)
+        from linkkit.rules import scopes_for
+
+        article = "an" if role is Role.OFFICIAL else "a"
+        doing = "Re-authorizing" if wiz.repair_link_id else ("Replacing the Official account of" if wiz.replace
+                                                               else f"Linking {article} {role.label} account to")
+        self._what.value = f"<p><strong>{esc(doing)} {esc(wiz.shop.name)}.</strong></p>"
+        rows = []
+        for need in scopes_for(role):
+            kind = badge("Required", "info") if need.required else badge("Optional", "muted")
+            rows.append(
+                f"<tr><td>{kind}</td><td><strong>{esc(guide.describe_scope(need.scope))}</strong>"
+                f"<div class='lk-muted lk-small'>Why: {esc(need.why)}</div></td>"
+                f"<td><code>{esc(need.scope)}</code></td></tr>"
+            )
+        self._scopes.value = (
+            "<h3>What linkkit asks TikTok for</h3><table class='lk-scopes'>"
+            "<thead><tr><th></th><th>Permission</th><th>TikTok's name</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            "<p class='lk-muted lk-small'>Leave every required permission ticked on TikTok's page, or the link "
+            "cannot be verified. linkkit never posts for you and never sees your password.</p>"
+        )
+        if wiz.is_demo:
+            items = "".join(f"<li><code>{esc(u)}</code> — {esc(d)}</li>" for u, d in SANDBOX_ACCOUNTS)
+            self._demo.value = (
+                '<div class="lk-panel lk-panel-warn lk-small"><strong>Sandbox:</strong> TikTok\'s page is the '
+                "local sandbox. Sign in with any demo account and the password <code>pass_good</code>:"
+                f"<ul>{items}</ul></div>"
+            )
+        self._expected.value = wiz.expected_username
+        href = wiz.authorize_href("login")
+        self._authorize.href = href
+        self._authorize.disabled = not href or bool(wiz.busy)
+        self._authorize.label = "Authorize with TikTok" if href else "Preparing…"
+        if wiz.waiting_since:
+            minutes, seconds = divmod(int(wiz.elapsed), 60)
+            self._waiting.value = (
+                '<div class="lk-panel lk-panel-info" role="status"><span class="lk-spinner" aria-hidden="true">'
+                f"</span><strong>Waiting for TikTok… {minutes}:{seconds:02d}</strong><br>"
+                "Finish on the TikTok tab (sign in, keep the permissions ticked, press Authorize). This page "
+                "moves on by itself.</div>"
+            )
+            self._restart.layout.display = ""
+        elif wiz.timed_out:
+            self._waiting.value = (
+                '<div class="lk-panel lk-panel-warn" role="status">This authorization expired before TikTok '
+                "sent you back. Press Authorize with TikTok again: it starts a fresh one.</div>"
+            )
+            self._restart.layout.display = ""
+        else:
+            self._waiting.value = ""
+            self._restart.layout.display = "none"
+        self._waiting.layout.display = "" if self._waiting.value else "none"
+        self._paste_go.disabled = bool(wiz.busy)
+
+    def _on_expected(self, change: Any) -> None:
+        value = (change["new"] or "").strip().lstrip("@")
+        if value != self.wizard.expected_username:
+            self.wizard.expected_username = value
+            self.wizard.mint_authorization()
+
+    def _on_clicked(self, _change: Any) -> None:
+        self.wizard.went_to_tiktok("login")
+
+    @on_error("Starting a new authorization")
+    def on_restart(self, _button: Any) -> None:
+        """Starting a new authorization."""
+        self.wizard.start_over_authorization()
+
+    @on_error("Reading the address you pasted")
+    def on_paste(self, _button: Any) -> None:
+        """Reading the address you pasted."""
+        url = self._paste_url.value
+        self._paste_url.value = ""  # it holds a one-time code: do not keep it in the widget
+        self.wizard.paste_callback(url)
+
+    def summary(self) -> str:
+        link = self.wizard.link
+        if link is None:
+            return "Not authorized yet"
+        return (
+            f"Authorized <strong>{esc(link.account.display_name)}</strong> "
+            f"<span class='lk-muted'>@{esc(link.account.username)}</span> as {esc(link.role.label)}"
+        )
