@@ -342,25 +342,8 @@ class PageUrl(anywidget.AnyWidget):
 
 
 def problem_html(problem: Problem) -> str:
-    """The troubleshooting entry of a problem, as HTML (everything escaped)."""
-    parts = [f'<div class="lk-problem" role="alert"><h3>{esc(problem.title)}</h3>']
-    if problem.message and problem.message != problem.title:
-        parts.append(f"<p>{esc(problem.message)}</p>")
-    if problem.violations:
-        parts.append("<ul>" + "".join(f"<li>{esc(v)}</li>" for v in problem.violations) + "</ul>")
-    if problem.meaning:
-        parts.append(f"<p><strong>What this means:</strong> {esc(problem.meaning)}</p>")
-    if problem.causes:
-        parts.append("<p><strong>Likely causes</strong></p><ul>")
-        parts.extend(f"<li>{esc(c)}</li>" for c in problem.causes)
-        parts.append("</ul>")
-    if problem.steps:
-        parts.append("<p><strong>What to do</strong></p><ol>")
-        parts.extend(f"<li>{esc(s)}</li>" for s in problem.steps)
-        parts.append("</ol>")
-    ref = f" · reference {esc(problem.error_id)}" if problem.error_id else ""
-    parts.append(f'<p class="lk-code">Reason code: {esc(problem.code)}{ref}</p></div>')
-    return "".join(parts)
+    """The troubleshooting entry of a problem, as HTML (``problem.html``, autoescaped)."""
+    return render("problem.html", p=problem)
 
 
 class ProblemView(W.VBox):
