@@ -7,7 +7,8 @@ steps' forms are in :mod:`linkkit.ui.forms_finish`.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
@@ -18,6 +19,9 @@ from linkkit.ui.errors import on_error
 from linkkit.ui.markup import SANDBOX_ACCOUNTS, intro_html, shop_label
 from linkkit.ui.steps import Step
 from linkkit.ui.wizard import Wizard
+
+if TYPE_CHECKING:
+    from linkkit.rules import Violation
 
 __all__ = ["AuthorizeBody", "ChooseBody", "ConnectBody", "StepForm"]
 
@@ -98,21 +102,21 @@ class ConnectBody(StepForm):
         self._authorize.label = "Authorize another shop" if shops else "Authorize linkkit in Seller Center"
         self._sync.disabled = bool(wiz.busy)
 
-    def _on_pick(self, _change: Any) -> None:
+    def _on_pick(self, _change: object) -> None:
         self._use.disabled = self._shops.value is None or bool(self.wizard.busy)
 
     @on_error("Opening the shop")
-    def on_use(self, _button: Any) -> None:
+    def on_use(self, _button: W.Button) -> None:
         """Opening the shop."""
         if self._shops.value is not None:
             self.wizard.select_shop(self._shops.value)
 
     @on_error("Refreshing the shop list")
-    def on_sync(self, _button: Any) -> None:
+    def on_sync(self, _button: W.Button) -> None:
         """Refreshing the shop list."""
         self.wizard.sync_shops()
 
-    def _on_authorize_clicked(self, _change: Any) -> None:
+    def _on_authorize_clicked(self, _change: object) -> None:
         self.wizard.went_to_tiktok("shop")
         self._waiting.layout.display = ""
         self._waiting.value = (
@@ -219,7 +223,7 @@ class ChooseBody(StepForm):
         self._rules.value = self._rules_html(hits)
 
     @staticmethod
-    def _violations_html(violations: list[Any]) -> str:
+    def _violations_html(violations: list[Violation]) -> str:
         if not violations:
             return ""
         from linkkit import troubleshoot
@@ -251,12 +255,12 @@ class ChooseBody(StepForm):
         )
 
     @on_error("Choosing the Official account")
-    def on_official(self, _button: Any) -> None:
+    def on_official(self, _button: W.Button) -> None:
         """Choosing the Official account."""
         self.wizard.choose(Role.OFFICIAL.value, replace_confirmed=self._confirm.value)
 
     @on_error("Choosing a Marketing account")
-    def on_marketing(self, _button: Any) -> None:
+    def on_marketing(self, _button: W.Button) -> None:
         """Choosing a Marketing account."""
         self.wizard.choose(Role.MARKETING.value)
 
@@ -374,22 +378,22 @@ class AuthorizeBody(StepForm):
         self._waiting.layout.display = "" if self._waiting.value else "none"
         self._paste_go.disabled = bool(wiz.busy)
 
-    def _on_expected(self, change: Any) -> None:
-        value = (change["new"] or "").strip().lstrip("@")
+    def _on_expected(self, change: Mapping[str, object]) -> None:
+        value = str(change["new"] or "").strip().lstrip("@")
         if value != self.wizard.expected_username:
             self.wizard.expected_username = value
             self.wizard.mint_authorization()
 
-    def _on_clicked(self, _change: Any) -> None:
+    def _on_clicked(self, _change: object) -> None:
         self.wizard.went_to_tiktok("login")
 
     @on_error("Starting a new authorization")
-    def on_restart(self, _button: Any) -> None:
+    def on_restart(self, _button: W.Button) -> None:
         """Starting a new authorization."""
         self.wizard.start_over_authorization()
 
     @on_error("Reading the address you pasted")
-    def on_paste(self, _button: Any) -> None:
+    def on_paste(self, _button: W.Button) -> None:
         """Reading the address you pasted."""
         url = self._paste_url.value
         self._paste_url.value = ""  # it holds a one-time code: do not keep it in the widget

@@ -5,8 +5,6 @@ See :mod:`linkkit.ui.forms` for the first three and the :class:`StepForm` they s
 
 from __future__ import annotations
 
-from typing import Any
-
 import ipywidgets as W
 
 from linkkit.models import LinkStatus
@@ -79,22 +77,22 @@ class SellerCenterBody(StepForm):
         self._verify.button_style = "primary" if (not sandbox or wiz.invitation == "accepted") else ""
 
     @on_error("Sending the invitation")
-    def on_send(self, _button: Any) -> None:
+    def on_send(self, _button: W.Button) -> None:
         """Sending the invitation."""
         self.wizard.send_invitation()
 
     @on_error("Accepting the invitation")
-    def on_accept(self, _button: Any) -> None:
+    def on_accept(self, _button: W.Button) -> None:
         """Accepting the invitation."""
         self.wizard.accept_invitation()
 
     @on_error("Checking the link")
-    def on_verify(self, _button: Any) -> None:
+    def on_verify(self, _button: W.Button) -> None:
         """Checking the link."""
         self.wizard.verify()
 
     @on_error("Recording your confirmation")
-    def on_confirm(self, _button: Any) -> None:
+    def on_confirm(self, _button: W.Button) -> None:
         """Recording your confirmation."""
         self.wizard.confirm_and_verify()
 
@@ -207,17 +205,17 @@ class VerifyBody(StepForm):
         self._retry.disabled = bool(wiz.busy)
 
     @on_error("Checking the link again")
-    def on_retry(self, _button: Any) -> None:
+    def on_retry(self, _button: W.Button) -> None:
         """Checking the link again."""
         self.wizard.verify()
 
     @on_error("Authorizing the same account again")
-    def on_repair(self, _button: Any) -> None:
+    def on_repair(self, _button: W.Button) -> None:
         """Authorizing the same account again."""
         self.wizard.repair()
 
     @on_error("Starting a new link")
-    def on_another(self, _button: Any) -> None:
+    def on_another(self, _button: W.Button) -> None:
         """Starting a new link."""
         self.wizard.start_over(keep_shop=True)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
 
 import ipywidgets as W
 
@@ -32,7 +32,7 @@ from linkkit.ui.markup import (
     shop_label,
     step_indicator_html,
 )
-from linkkit.ui.steps import Step, StepState
+from linkkit.ui.steps import Step, StepState, WizardStep
 from linkkit.ui.wizard import Wizard
 
 __all__ = ["WizardView", "account_html", "header_html", "shop_label", "step_indicator_html"]
@@ -62,7 +62,7 @@ class _Card:
 class WizardView(W.VBox):
     """The onboarding wizard. Display it; drive it through its :class:`Wizard`."""
 
-    def __init__(self, wizard: Wizard, **kwargs: Any) -> None:
+    def __init__(self, wizard: Wizard, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.add_class("lk-app")
         self.wizard = wizard
@@ -111,11 +111,13 @@ class WizardView(W.VBox):
         busy = self.wizard.busy
         set_html(self._busy, info_panel_html(busy, busy=True))
 
-    def _on_state(self, change: dict[str, Any]) -> None:
+    def _on_state(self, change: Mapping[str, object]) -> None:
         """One step's state changed: that card (only) needs rendering."""
-        self._mark({change["owner"].step})
+        owner = change["owner"]
+        assert isinstance(owner, WizardStep)
+        self._mark({owner.step})
 
-    def _on_change(self, change: dict[str, Any]) -> None:
+    def _on_change(self, change: Mapping[str, object]) -> None:
         """Wizard data changed: the open card needs rendering, and the summaries that show this datum."""
         name = change["name"]
         if name == "settled":  # this thread's batch ended: its cards join the next flush
@@ -193,17 +195,17 @@ class WizardView(W.VBox):
                 card.box.children = children
 
     @on_error("Going back")
-    def on_back(self, _button: Any) -> None:
+    def on_back(self, _button: W.Button) -> None:
         """Going back."""
         self.wizard.back()
 
     @on_error("Going forward")
-    def on_next(self, _button: Any) -> None:
+    def on_next(self, _button: W.Button) -> None:
         """Going forward."""
         self.wizard.next()
 
     @on_error("Starting over")
-    def on_start_over(self, _button: Any) -> None:
+    def on_start_over(self, _button: W.Button) -> None:
         """Starting over."""
         self.wizard.start_over()
 

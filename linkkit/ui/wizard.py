@@ -34,13 +34,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 import traitlets
 
 from linkkit.errors import LinkError, LinkkitError
-from linkkit.models import LinkStatus, Role
+from linkkit.linking.types import AuthorizationResult, AuthorizationStart, ShopOverview
+from linkkit.models import Link, LinkStatus, Role, Shop
 from linkkit.ui.errors import Reporter, guarded, on_error
 from linkkit.ui.steps import CALLBACK_PARAMS, Step, StepState, WizardStep, is_callback, new_steps
 from linkkit.ui.tasks import BackgroundTasks, Watcher, pending_outcome
@@ -49,7 +50,9 @@ from linkkit.web.relay import AttemptRelay
 if TYPE_CHECKING:
     from linkkit.config import Settings
     from linkkit.linking import LinkService
-    from linkkit.models import Link, PendingAuthorization
+    from linkkit.linking.sandbox_actions import SandboxActions
+    from linkkit.models import PendingAuthorization
+    from linkkit.rules import Violation
 
 #: Set by :mod:`linkkit.web` for the kernels of a server that has the ``/linkkit/`` routes.
 WEB_BASE_ENV = "LINKKIT_WEB_BASE"
@@ -102,31 +105,31 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     notice = traitlets.Unicode("")  # a neutral message for the current step (plain text)
 
     # step 1
-    shops: traitlets.List[Any] = traitlets.List()
-    shop = traitlets.Any(None, allow_none=True)
-    shop_auth = traitlets.Any(None, allow_none=True)  # AuthorizationStart for the seller authorization
+    shops: traitlets.List[Shop] = traitlets.List(traitlets.Instance(Shop))
+    shop = traitlets.Instance(Shop, allow_none=True)
+    shop_auth = traitlets.Instance(AuthorizationStart, allow_none=True)  # the seller authorization
     # step 2
-    overview = traitlets.Any(None, allow_none=True)
+    overview = traitlets.Instance(ShopOverview, allow_none=True)
     role = traitlets.Unicode("")  # "official" | "marketing" | ""
     replace = traitlets.Bool(False)
     # step 3
-    auth = traitlets.Any(None, allow_none=True)  # AuthorizationStart for Login Kit
+    auth = traitlets.Instance(AuthorizationStart, allow_none=True)  # the Login Kit authorization
     expected_username = traitlets.Unicode("")
     repair_link_id = traitlets.Int(0)
     waiting_since = traitlets.Float(0.0)  # time.monotonic() when the person went to TikTok; 0 = not waiting
     elapsed = traitlets.Int(0)
     timed_out = traitlets.Bool(False)
     # steps 4-5
-    link = traitlets.Any(None, allow_none=True)
+    link = traitlets.Instance(Link, allow_none=True)
     seller_center_steps = traitlets.List(traitlets.Unicode())
     seller_center_url = traitlets.Unicode("")
     invitation = traitlets.Unicode("")  # "" | "sent" | "accepted"
-    verified = traitlets.Any(None, allow_none=True)  # the Link returned by verify()
+    verified = traitlets.Instance(Link, allow_none=True)  # the Link returned by verify()
 
     attempt = traitlets.Unicode("")  # the id the Authorize link carries now (server routes only)
 
     def __init__(self, service: LinkService, *, poll_interval: float = 1.0, web_base: str | None = None,
-                 relay: AttemptRelay | None = None, **kwargs: Any) -> None:
+                 relay: AttemptRelay | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
@@ -158,6 +161,14 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     def server_routes(self) -> bool:
         """Whether the server mints authorizations (``/linkkit/authorize``) for this page."""
         return self.web_base is not None
+
+    @property
+    def current_link(self) -> Link:
+        """The link this wizard is finishing (steps 4-5 and Repair); refused when there is none."""
+        if self.link is None:
+            raise LinkError("There is no link in progress here: start over to link an account.",
+                            reason="link_not_found")
+        return self.link
 
     def authorize_href(self, provider: str) -> str:
         """Where the Authorize link of step 1 (``"shop"``) or step 3 (``"login"``) points now ("" = not ready)."""
@@ -322,7 +333,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.run("Finishing the authorization with TikTok…", work)
 
     @batched
-    def _after_completion(self, result: Any) -> None:
+    def _after_completion(self, result: AuthorizationResult) -> None:
         provider = getattr(result, "provider", "")
         provider = getattr(provider, "value", provider)
         if provider == "shop":
@@ -332,6 +343,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self.notice = f"Seller Center authorized linkkit on {names}. Pick the shop to continue."
             return
         link = result.link
+        if link is None:
+            raise LinkError("The authorization finished but its link could not be found.", reason="link_not_found")
         self._load_link_context(link)
         self.link = link
         self._enter_seller_center()
@@ -362,7 +375,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                        f"{self.shop.name if self.shop else 'your shop'}. Finish the link in Seller Center below.")
         return True
 
-    def _load_link_context(self, link: Any) -> None:
+    def _load_link_context(self, link: Link) -> None:
         shops = list(self.service.connected_shops())
         self.shops = shops
         self.shop = next((s for s in shops if s.id == link.shop_id), self.shop)
@@ -396,7 +409,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Reading your authorized shops from TikTok Shop…", work)
 
-    def _on_shop_authorized(self, pending: Any) -> None:
+    def _on_shop_authorized(self, pending: PendingAuthorization) -> None:
         self.shops = list(self.service.connected_shops())
         if self.step == Step.CONNECT:
             self.notice = "Seller Center authorization finished in the other tab. Pick the shop to continue."
@@ -422,7 +435,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 2: choose link type
 
-    def violations_for(self, role: str) -> list[Any]:
+    def violations_for(self, role: str) -> list[Violation]:
         """Rules that would refuse a new link of ``role`` before consent (replacing the Official is allowed)."""
         if self.overview is None:
             return []
@@ -564,7 +577,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         retry = self.start_over_authorization if self.step == Step.AUTHORIZE else None
         self.reporter.report(exc, context="Authorization in the other tab", retry=retry)
 
-    def _on_authorized(self, pending: Any) -> None:
+    def _on_authorized(self, pending: PendingAuthorization) -> None:
         link_id = pending.result_link_id
         link = self._find_link(link_id) if link_id else None
         if link is None:
@@ -601,7 +614,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     @batched
     def _enter_seller_center(self) -> None:
         self._stop_watching()
-        link = self.link
+        link = self.current_link
         self.seller_center_steps = list(self.service.seller_center_steps(link.id))
         automated = getattr(getattr(self.service, "seller_center", None), "automated", False)
         self.seller_center_url = (self.service.seller_center_url(link.shop_id) or "") if not automated else ""
@@ -622,7 +635,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             return True
         return self.step != Step.SELLER_CENTER
 
-    def _sandbox(self) -> Any:
+    def _sandbox(self) -> SandboxActions:
         actions = self.service.sandbox
         if actions is None:
             raise LinkError("Seller Center cannot be driven from here in live mode.", reason="link_not_found")
@@ -634,7 +647,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Sending the invitation."""
-            self._sandbox().send_invitation(self.link.id)
+            self._sandbox().send_invitation(self.current_link.id)
             self.invitation = "sent"
 
         self.run("Sending the invitation from Seller Center…", work)
@@ -645,7 +658,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Accepting the invitation."""
-            self._sandbox().accept_invitation(self.link.id)
+            self._sandbox().accept_invitation(self.current_link.id)
             self.invitation = "accepted"
 
         self.run("Accepting the invitation in the TikTok app…", work)
@@ -656,7 +669,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Checking the link."""
-            self.service.confirm_binding(self.link.id)
+            self.service.confirm_binding(self.current_link.id)
             self._verify()
 
         self.run("Checking the link…", work)
@@ -676,7 +689,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     @batched
     def _verify(self) -> None:
         self._stop_watching()
-        link = self.service.verify(self.link.id)
+        link = self.service.verify(self.current_link.id)
         self.link = link
         self.verified = link
         self.go(Step.VERIFY)
@@ -687,8 +700,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     @batched
     def repair(self) -> None:
         """Authorizing the same account again."""
-        self.repair_link_id = self.link.id
-        self.role = self.link.role.value
+        self.repair_link_id = self.current_link.id
+        self.role = self.current_link.role.value
         self.replace = False
         self.go(Step.AUTHORIZE)
         self.mint_authorization()
@@ -740,7 +753,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self.overview = self.service.overview(self.shop.id)
         elif target == Step.AUTHORIZE:
             if self.link is not None:
-                self.repair_link_id = self.link.id
+                self.repair_link_id = self.current_link.id
             self.mint_authorization()
 
     @on_error("Going forward")
