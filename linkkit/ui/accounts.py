@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 import traitlets
 
 from linkkit import troubleshoot
-from linkkit.models import LinkStatus, Role
+from linkkit.linking.types import AuthorizationStart
+from linkkit.models import Link, LinkCheck, LinkEvent, LinkStatus, Role, Shop
 from linkkit.ui.components import (
     AuthorizeLink,
     LogView,
@@ -42,8 +43,13 @@ from linkkit.ui.components import (
     style_widget,
 )
 from linkkit.ui.errors import Problem, Reporter, guarded, on_error
+from linkkit.ui.markup import account_html, header_html, shop_label
 from linkkit.ui.tasks import BackgroundTasks, pending_outcome
-from linkkit.ui.views import account_html, header_html, shop_label
+
+if TYPE_CHECKING:
+    from linkkit.config import Settings
+    from linkkit.linking import LinkService
+    from linkkit.ui.analytics_view import AnalyticsView
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
 
@@ -74,21 +80,21 @@ ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
     """State and actions of the linked-accounts page."""
 
-    shops: traitlets.List[Any] = traitlets.List()
+    shops: traitlets.List[Shop] = traitlets.List(traitlets.Instance(Shop))
     shop_id = traitlets.Unicode("")
-    links: traitlets.List[Any] = traitlets.List()
+    links: traitlets.List[Link] = traitlets.List(traitlets.Instance(Link))
     include_unlinked = traitlets.Bool(False)
-    events: traitlets.List[Any] = traitlets.List()
+    events: traitlets.List[LinkEvent] = traitlets.List(traitlets.Instance(LinkEvent))
     event_kinds = traitlets.List(traitlets.Unicode())  # empty = all
     event_text = traitlets.Unicode("")
     busy = traitlets.Unicode("")
     progress = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0))
     confirm_unlink = traitlets.Int(0)  # link id awaiting confirmation
     repair_link_id = traitlets.Int(0)
-    repair_auth = traitlets.Any(None, allow_none=True)
+    repair_auth = traitlets.Instance(AuthorizationStart, allow_none=True)
     message = traitlets.Unicode("")  # a neutral outcome ("@x unlinked.")
 
-    def __init__(self, service: Any, *, poll_interval: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
@@ -97,11 +103,11 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         self._stop = threading.Event()
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.service.settings
 
     @property
-    def shop(self) -> Any:
+    def shop(self) -> Shop | None:
         return next((s for s in self.shops if s.id == self.shop_id), None)
 
     # ------------------------------------------------------------------ plumbing (same contract as Wizard)
@@ -179,7 +185,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Checking the link…", work)
 
-    def _report_unchecked(self, link: Any) -> None:
+    def _report_unchecked(self, link: Link) -> None:
         from linkkit.errors import LinkkitError
 
         reason = link.last_check_failed_reason or "provider_unavailable"
@@ -187,7 +193,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
                            f"{link.status.label} until a check gets through.", reason=reason)
         self.reporter.report(exc, context="Checking the link", retry=lambda: self.verify(link.id))
 
-    def _report_check(self, link: Any, failing: Any) -> None:
+    def _report_check(self, link: Link, failing: LinkCheck) -> None:
         entry = troubleshoot.entry(failing.reason)
         from linkkit.errors import LinkkitError
 
@@ -331,7 +337,7 @@ class _LinkRow:
         self.box = W.HBox([self.account, self.role, self.status, self.verified, self.expiry, self.actions])
         self.box.add_class("lk-trow")
 
-    def show(self, link: Any, panel: AccountsPanel) -> None:
+    def show(self, link: Link, panel: AccountsPanel) -> None:
         self.link_id = link.id
         name = link.account.username or link.account.display_name
         self.account.value = account_html(link.account,
@@ -376,7 +382,7 @@ def _preimport_analytics() -> None:
 class AccountsView(W.VBox):
     """The linked-accounts page. Display it; drive it through its :class:`AccountsPanel`."""
 
-    def __init__(self, panel: AccountsPanel, *, analytics: bool = True, **kwargs: Any) -> None:
+    def __init__(self, panel: AccountsPanel, *, analytics: bool = True, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.add_class("lk-app")
         self.panel = panel
@@ -475,7 +481,7 @@ class AccountsView(W.VBox):
         self._analytics_enabled = analytics
         self._analytics = W.VBox([html_block("<p class='lk-muted'>Opening analytics…</p>")])
         self._analytics_built = False
-        self.analytics_view: Any = None
+        self.analytics_view: AnalyticsView | None = None
 
         tabs = [accounts_tab, history_tab, trouble_tab] + ([self._analytics] if analytics else [])
         self._tabs = W.Tab(children=tabs)
@@ -491,11 +497,11 @@ class AccountsView(W.VBox):
 
     # ------------------------------------------------------------------ rendering
 
-    def _refresh(self, change: Any = None) -> None:
+    def _refresh(self, change: Mapping[str, object] | None = None) -> None:
         with self._lock:
             self._render(change)
 
-    def _render(self, change: Any) -> None:
+    def _render(self, change: Mapping[str, object] | None) -> None:
         p = self.panel
         name = change.get("name") if change else None
         self._header.value = header_html(p.settings.mode, p.shop, "Linked accounts")
@@ -526,8 +532,8 @@ class AccountsView(W.VBox):
         links = list(p.links)
         while len(self._rows) < len(links):
             self._rows.append(_LinkRow(self))
-        for row, link in zip(self._rows, links, strict=False):
-            row.show(link, p)
+        for row, shown in zip(self._rows, links, strict=False):
+            row.show(shown, p)
         boxes = tuple(row.box for row in self._rows[: len(links)])
         if self._table.children != boxes:
             self._table.children = boxes
@@ -622,42 +628,42 @@ class AccountsView(W.VBox):
 
     # ------------------------------------------------------------------ events
 
-    def _on_shop(self, change: Any) -> None:
+    def _on_shop(self, change: Mapping[str, object]) -> None:
         if change["new"] and change["new"] != self.panel.shop_id:
-            self.panel.select_shop(change["new"])
+            self.panel.select_shop(str(change["new"]))
             self._analytics_built = False  # another shop: analytics reloads when its tab is shown
             if self._tabs.selected_index == 3:
                 self._on_tab({"new": 3})
 
-    def _on_show_unlinked(self, change: Any) -> None:
+    def _on_show_unlinked(self, change: Mapping[str, object]) -> None:
         self.panel.include_unlinked = bool(change["new"])
         self.panel.refresh()
 
-    def _on_filter(self, _change: Any) -> None:
+    def _on_filter(self, _change: object) -> None:
         self.panel.event_kinds = list(self._kinds.value)
         self.panel.event_text = self._text.value
         self.panel.refresh_events()
 
-    def on_clear_filters(self, _button: Any) -> None:
+    def on_clear_filters(self, _button: W.Button) -> None:
         self._kinds.value = ()
         self._text.value = ""
 
-    def _on_symptom(self, _change: Any) -> None:
+    def _on_symptom(self, _change: object) -> None:
         self._render_trouble()
 
-    def _on_search(self, _change: Any) -> None:
+    def _on_search(self, _change: object) -> None:
         if self._search.value and self._symptom.value is not None:
             self._symptom.value = None
         self._render_trouble()
 
     @on_error("Opening the tab")
-    def _on_tab(self, change: Any) -> None:
+    def _on_tab(self, change: Mapping[str, object]) -> None:
         """Opening the tab."""
         if change["new"] == 3 and self._analytics_enabled and not self._analytics_built:
             self._analytics_built = True
             self._analytics.children = [self._build_analytics()]
 
-    def _build_analytics(self) -> Any:
+    def _build_analytics(self) -> W.Widget:
         """The shop's analytics: the registry's link intervals plus the Shop API's performance, content and
         orders for the last 180 days, loaded in a thread with a progress bar as the tab opens."""
         try:
@@ -701,23 +707,23 @@ class AccountsView(W.VBox):
         self.panel.ask_unlink(link_id)
 
     @on_error("Unlinking the account")
-    def on_confirm_unlink(self, _button: Any) -> None:
+    def on_confirm_unlink(self, _button: W.Button) -> None:
         """Unlinking the account."""
         self.panel.unlink(self.panel.confirm_unlink)
 
-    def on_cancel_unlink(self, _button: Any) -> None:
+    def on_cancel_unlink(self, _button: W.Button) -> None:
         self.panel.confirm_unlink = 0
 
-    def on_cancel_repair(self, _button: Any) -> None:
+    def on_cancel_repair(self, _button: W.Button) -> None:
         self.panel.cancel_repair()
 
     @on_error("Checking every link")
-    def on_verify_all(self, _button: Any) -> None:
+    def on_verify_all(self, _button: W.Button) -> None:
         """Checking every link."""
         self.panel.verify_all()
 
     @on_error("Reloading")
-    def on_reload(self, _button: Any) -> None:
+    def on_reload(self, _button: W.Button) -> None:
         """Reloading."""
         self.panel.load()
 
