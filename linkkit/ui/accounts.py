@@ -23,27 +23,22 @@ import traitlets
 
 from linkkit import troubleshoot
 from linkkit.linking.types import AuthorizationStart
-from linkkit.models import Link, LinkCheck, LinkEvent, LinkStatus, Role, Shop
+from linkkit.models import Link, LinkCheck, LinkEvent, LinkStatus, Shop
+from linkkit.ui.accounts_rows import EVENT_KINDS, LinkRow, events_html, symptom_options, trouble_html
 from linkkit.ui.components import (
     AuthorizeLink,
     LogView,
     ProblemView,
     bullet_list,
     button,
-    check_note_html,
     esc,
-    expiry_text,
-    format_time,
     html_block,
-    problem_html,
-    relative_time,
     render,
     set_html,
-    status_badge,
     style_widget,
 )
-from linkkit.ui.errors import Problem, Reporter, guarded, on_error
-from linkkit.ui.markup import account_html, header_html, shop_label
+from linkkit.ui.errors import Reporter, guarded, on_error
+from linkkit.ui.markup import header_html, info_panel_html, shop_label
 from linkkit.ui.tasks import BackgroundTasks, pending_outcome
 
 if TYPE_CHECKING:
@@ -52,27 +47,6 @@ if TYPE_CHECKING:
     from linkkit.ui.analytics_view import AnalyticsView
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
-
-#: Event kinds the history filter offers, with the words shown for them.
-EVENT_KINDS: dict[str, str] = {
-    "shop_connected": "Shop connected",
-    "authorization_started": "Authorization started",
-    "authorized": "Authorized on TikTok",
-    "authorization_failed": "Authorization failed",
-    "invitation_sent": "Invitation sent",
-    "invitation_accepted": "Invitation accepted",
-    "binding_confirmed": "Seller says it is linked (awaiting evidence)",
-    "linked": "Linked",
-    "verified": "Verified",
-    "check_failed": "Check failed",
-    "check_unavailable": "Could not check (TikTok unavailable)",
-    "refreshed": "Token refreshed",
-    "repaired": "Repaired",
-    "replaced": "Replaced",
-    "unlinked": "Unlinked",
-    "found_in_seller_center": "Found in Seller Center",
-}
-
 
 ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 
@@ -315,63 +289,6 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 # ---------------------------------------------------------------------------------------------- views
 
 
-class _LinkRow:
-    def __init__(self, view: AccountsView) -> None:
-        self.view = view
-        self.link_id = 0
-        self.account = html_block("")
-        self.role = html_block("")
-        self.status = html_block("")
-        self.verified = html_block("")
-        self.expiry = html_block("")
-        self.verify = button("Verify now")
-        self.repair = button("Repair")
-        self.unlink = button("Unlink", style="")
-        self.replace = AuthorizeLink(label="Replace", kind="secondary",
-                                     hint="Opens the wizard to replace the Official account")
-        self.verify.on_click(lambda _b: view.on_verify(self.link_id))
-        self.repair.on_click(lambda _b: view.on_repair(self.link_id))
-        self.unlink.on_click(lambda _b: view.on_unlink(self.link_id))
-        self.actions = W.HBox([self.verify, self.repair, self.unlink, self.replace])
-        self.actions.add_class("lk-actions")
-        self.box = W.HBox([self.account, self.role, self.status, self.verified, self.expiry, self.actions])
-        self.box.add_class("lk-trow")
-
-    def show(self, link: Link, panel: AccountsPanel) -> None:
-        self.link_id = link.id
-        name = link.account.username or link.account.display_name
-        self.account.value = account_html(link.account,
-                                          loopback_only=getattr(panel.service, "sandbox", None) is not None)
-        self.role.value = f'<span class="lk-cell-label">Role</span>{esc(link.role.label)}'
-        self.status.value = (f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
-                             f"{check_note_html(link)}")
-        self.verified.value = (
-            f'<span class="lk-cell-label">Last verified</span>'
-            f'<span title="{esc(format_time(link.last_verified_at))}">'
-            f"{esc(relative_time(link.last_verified_at, panel.service.now()))}</span>"
-        )
-        text, cls = expiry_text(link.token_expires_at, panel.service.now())
-        self.expiry.value = (
-            f'<span class="lk-cell-label">Token</span><span class="{cls}" '
-            f'title="{esc(format_time(link.token_expires_at))}">{esc(text)}</span>'
-        )
-        active = link.active
-        busy = bool(panel.busy)
-        for btn, what in ((self.verify, "Verify"), (self.repair, "Repair"), (self.unlink, "Unlink")):
-            btn.disabled = busy or not active
-            btn.tooltip = f"{what} @{name}"
-            btn.layout.display = "" if active else "none"
-        found = link.status is LinkStatus.FOUND_IN_SELLER_CENTER  # linked in Seller Center, not authorized here
-        if found:  # nothing of linkkit's to check until it is authorized here: Authorize is the way on
-            self.verify.layout.display = "none"
-        self.repair.description = "Authorize" if found else "Repair"
-        self.repair.tooltip = (f"Authorize @{name} in linkkit (it is linked in Seller Center)" if found else
-                               f"Authorize @{name} again, keeping this link's record and history")
-        is_official = link.role is Role.OFFICIAL and active
-        self.replace.layout.display = "" if is_official else "none"
-        self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""
-
-
 def _preimport_analytics() -> None:
     try:
         import linkkit.ui.analytics_view  # noqa: F401
@@ -435,7 +352,7 @@ class AccountsView(W.VBox):
             "<div>Last verified</div><div>Token</div><div>Actions</div></div>"
         )
         self._empty = html_block("")
-        self._rows: list[_LinkRow] = []
+        self._rows: list[LinkRow] = []
         self._table = W.VBox([])
         self._table.add_class("lk-table")
         accounts_tab = W.VBox([toolbar, toolbar2, self._confirm, self._repair, self._thead, self._empty,
@@ -462,7 +379,7 @@ class AccountsView(W.VBox):
         history_tab.add_class("lk-card")
 
         # --- troubleshooter tab
-        self._symptom = W.Dropdown(options=self._symptom_options(), value=None, description="What happened?",
+        self._symptom = W.Dropdown(options=symptom_options(), value=None, description="What happened?",
                                    style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self._symptom.observe(self._on_symptom, names="value")
         self._search = W.Text(value="", placeholder="e.g. nothing happens after authorize, or a reason code",
@@ -505,15 +422,10 @@ class AccountsView(W.VBox):
         p = self.panel
         name = change.get("name") if change else None
         self._header.value = header_html(p.settings.mode, p.shop, "Linked accounts")
-        set_html(self._busy, (
-            f'<div class="lk-panel lk-panel-info" role="status" aria-live="polite"><span class="lk-spinner" '
-            f'aria-hidden="true"></span>{esc(p.busy)}</div>' if p.busy else ""
-        ))
-        set_html(self._message, (
-            f'<div class="lk-panel lk-panel-ok" role="status">{esc(p.message)}</div>' if p.message else ""
-        ))
+        set_html(self._busy, info_panel_html(p.busy, busy=True))
+        set_html(self._message, info_panel_html(p.message, tone="ok"))
         if name == "events" or name is None:
-            self._events.value = self._events_html()
+            self._events.value = events_html(self.panel.events)
         if name in ("events", "event_kinds", "event_text"):
             return
         options = [(shop_label(s), s.id) for s in p.shops]
@@ -531,7 +443,7 @@ class AccountsView(W.VBox):
         # rows
         links = list(p.links)
         while len(self._rows) < len(links):
-            self._rows.append(_LinkRow(self))
+            self._rows.append(LinkRow(self))
         for row, shown in zip(self._rows, links, strict=False):
             row.show(shown, p)
         boxes = tuple(row.box for row in self._rows[: len(links)])
@@ -554,10 +466,8 @@ class AccountsView(W.VBox):
             from linkkit import guide
 
             kind = guide.ACCOUNT_TYPES[target.role.value]
-            self._confirm_text.value = (
-                f"<p><strong>Unlink {esc(target.account.display_name)} (@{esc(target.account.username)})?</strong>"
-                f"</p><p>{esc(kind.replacement)}</p>"
-            )
+            self._confirm_text.value = render("confirm_unlink.html", account=target.account,
+                                              replacement=kind.replacement)
             self._confirm.layout.display = ""
             self._confirm_yes.description = f"Unlink @{target.account.username}"
         else:
@@ -575,56 +485,10 @@ class AccountsView(W.VBox):
         else:
             self._repair.layout.display = "none"
 
-    def _events_html(self) -> str:
-        events = list(self.panel.events)
-        if not events:
-            return "<p class='lk-muted'>No events match.</p>"
-        rows = []
-        for e in events:
-            rows.append({
-                "when": format_time(e.at),
-                "kind": EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize()),
-                "tone": "bad" if e.kind in ("check_failed", "authorization_failed") else (
-                    "ok" if e.kind in ("verified", "linked") else "muted"),
-                "who": f"@{e.username}" if e.username else "",
-                "role": e.role.capitalize() if e.role else "",
-                "detail": e.detail,
-                "actor": e.actor,
-            })
-        return render("history.html", events=rows)
-
-    @staticmethod
-    def _symptom_options() -> list[tuple[str, str]]:
-        options = []
-        for entry in troubleshoot.CATALOGUE.values():
-            options.append((f"{entry.title} ({entry.code})", entry.code))
-        return sorted(options)
-
     def _render_trouble(self) -> None:
-        text = self._search.value.strip()
-        code = self._symptom.value
-        parts = []
-        entries = []
-        if code:
-            entries = [troubleshoot.entry(code)]
-        elif text:
-            entries = troubleshoot.search(text)[:3]
-        for entry in entries:
-            problem = Problem(code=entry.code, title=entry.title, message="", meaning=entry.meaning,
-                              causes=entry.causes, steps=entry.steps, retryable=entry.retryable)
-            retry = "<p class='lk-small lk-muted'>Trying again can help.</p>" if entry.retryable else ""
-            parts.append(f'<div class="lk-panel">{problem_html(problem)}{retry}</div>')
-        if text and not entries:
-            parts.append("<p class='lk-muted'>No troubleshooting entry matches; the questions below may help.</p>")
-        self._entry.value = "".join(parts)
-        faq = troubleshoot.search_faq(text) if text else list(troubleshoot.FAQ)
-        items = "".join(
-            f"<details><summary>{esc(item.question)}</summary><p>{esc(item.answer)}</p></details>" for item in faq
-        )
-        self._faq.value = (
-            f"<div class='lk-faq'><h3>Questions sellers ask</h3>{items or '<p class=lk-muted>No question matches.</p>'}"
-            "</div>"
-        )
+        entries_html, faq = trouble_html(self._symptom.value or "", self._search.value.strip())
+        self._entry.value = entries_html
+        self._faq.value = faq
 
     # ------------------------------------------------------------------ events
 

@@ -88,9 +88,9 @@ def card_title_html(step: Step, *, done: bool) -> str:
     return render("card_title.html", number=step.value + 1, title=step.title, done=done)
 
 
-def info_panel_html(text: str, *, busy: bool = False) -> str:
-    """A neutral status panel ("" when there is nothing to say); ``busy`` adds a spinner and a live region."""
-    return render("info_panel.html", text=text, busy=busy) if text else ""
+def info_panel_html(text: str, *, busy: bool = False, tone: str = "info") -> str:
+    """A status panel ("" when there is nothing to say); ``busy`` adds a spinner and a live region."""
+    return render("panel.html", text=text, busy=busy, tone=tone) if text else ""
 
 
 def intro_html(step: Step) -> str:

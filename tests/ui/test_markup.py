@@ -22,7 +22,7 @@ def _every_template() -> set[str]:
 
 def _problem() -> NS:
     return NS(title=HOSTILE, message=HOSTILE, violations=[HOSTILE], meaning=HOSTILE, causes=[HOSTILE],
-              steps=[HOSTILE], code="consent_denied", error_id=HOSTILE)
+              steps=[HOSTILE], code="consent_denied", error_id=HOSTILE, retryable=True)
 
 
 #: One rendering per template, each fed the hostile text wherever a person's or TikTok's text can go.
@@ -31,9 +31,14 @@ RENDERINGS = {
     "step_indicator.html": lambda: markup.step_indicator_html(["current", "locked", "locked", "locked", "locked"]),
     "account.html": lambda: markup.account_html(NS(display_name=HOSTILE, username=HOSTILE, avatar_url="")),
     "card_title.html": lambda: render("card_title.html", number=1, title=HOSTILE, done=True),
-    "info_panel.html": lambda: markup.info_panel_html(HOSTILE, busy=True),
+    "panel.html": lambda: markup.info_panel_html(HOSTILE, busy=True),
     "intro.html": lambda: render("intro.html", text=HOSTILE),
     "problem.html": lambda: problem_html(_problem()),  # type: ignore[arg-type]
+    "cell.html": lambda: render("cell.html", label="Token", text=HOSTILE, title=HOSTILE, cls="lk-amber"),
+    "confirm_unlink.html": lambda: render("confirm_unlink.html", account=NS(display_name=HOSTILE, username=HOSTILE),
+                                          replacement=HOSTILE),
+    "trouble.html": lambda: render("trouble.html", problems=[_problem()], no_match=False),
+    "faq.html": lambda: render("faq.html", faq=[NS(question=HOSTILE, answer=HOSTILE)]),
     "history.html": lambda: render("history.html", events=[
         NS(when=HOSTILE, tone="ok", kind=HOSTILE, who=HOSTILE, role=HOSTILE, detail=HOSTILE, actor=HOSTILE)]),
 }
