@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import ipywidgets as W
+from markupsafe import Markup
 
 from linkkit import guide
 from linkkit.models import Role
-from linkkit.ui.components import AuthorizeLink, badge, bullet_list, button, esc, html_block, status_badge
+from linkkit.ui.components import AuthorizeLink, badge, button, esc, html_block, render, status_badge
 from linkkit.ui.errors import on_error
 from linkkit.ui.markup import SANDBOX_ACCOUNTS, intro_html, shop_label
 from linkkit.ui.steps import Step
@@ -156,45 +157,17 @@ class ChooseBody(StepForm):
         ov = wiz.overview
         if ov is None:
             return
-        loopback = wiz.is_demo
-        # what the shop has already
-        rows = []
-        if ov.official is not None:
-            rows.append(
-                f"<li><strong>Official:</strong> {esc(ov.official.account.display_name)} "
-                f"<span class='lk-muted'>@{esc(ov.official.account.username)}</span> "
-                f"{status_badge(ov.official.status)}</li>"
-            )
-        else:
-            rows.append("<li><strong>Official:</strong> <span class='lk-muted'>none yet</span></li>")
-        marketing = list(ov.marketing)
-        names = ", ".join(
-            f"{esc(m.account.display_name)} <span class='lk-muted'>@{esc(m.account.username)}</span>"
-            for m in marketing
-        )
-        rows.append(
-            f"<li><strong>Marketing:</strong> {len(marketing)} of {guide.MAX_MARKETING_ACCOUNTS}"
-            + (f" — {names}" if names else "")
-            + "</li>"
-        )
-        del loopback
-        self._linked.value = (
-            f"<h3>{esc(ov.shop.name)} has linked</h3><ul>{''.join(rows)}</ul>"
-        )
+        self._linked.value = render("choose_linked.html", shop_name=ov.shop.name, official=ov.official,
+                                    official_badge=Markup(status_badge(ov.official.status)) if ov.official else "",  # noqa: S704
+                                    marketing=list(ov.marketing), max_marketing=guide.MAX_MARKETING_ACCOUNTS)
         official = guide.ACCOUNT_TYPES["official"]
         marketing_type = guide.ACCOUNT_TYPES["marketing"]
         official_violations = wiz.violations_for(Role.OFFICIAL.value)
         marketing_violations = wiz.violations_for(Role.MARKETING.value)
-        if ov.official is not None:
-            old = ov.official.account
-            self._official_text.value = (
-                "<h3>Replace the Official account</h3>"
-                f"<p>{esc(official.purpose)}</p>"
-                f'<div class="lk-panel lk-panel-warn"><p><strong>What replacing means:</strong> '
-                f"{esc(official.replacement)}</p><p>The current Official account is "
-                f"<strong>{esc(old.display_name)}</strong> (@{esc(old.username)}).</p></div>"
-                + self._violations_html(official_violations)
-            )
+        old = ov.official.account if ov.official is not None else None
+        self._official_text.value = render("choose_type.html", title="Official account", kind=official, old=old,
+                                           violations=self._violations(official_violations))
+        if old is not None:
             self._confirm.description = (
                 f"I understand selling through @{old.username} stops until the new account is linked")
             self._confirm.layout.display = ""
@@ -202,57 +175,29 @@ class ChooseBody(StepForm):
             self._official_btn.button_style = "danger"
             self._official_btn.disabled = bool(official_violations) or not self._confirm.value or bool(wiz.busy)
         else:
-            self._official_text.value = (
-                "<h3>Official account</h3>"
-                f"<p>{esc(official.purpose)}</p><p><strong>What changes for the shop</strong></p>"
-                + bullet_list(official.shop_effects)
-                + self._violations_html(official_violations)
-            )
             self._confirm.layout.display = "none"
             self._official_btn.description = "Link an Official account"
             self._official_btn.button_style = "primary"
             self._official_btn.disabled = bool(official_violations) or bool(wiz.busy)
-        self._marketing_text.value = (
-            "<h3>Marketing account</h3>"
-            f"<p>{esc(marketing_type.purpose)}</p><p><strong>What changes for the shop</strong></p>"
-            + bullet_list(marketing_type.shop_effects)
-            + self._violations_html(marketing_violations)
-        )
+        self._marketing_text.value = render("choose_type.html", title="Marketing account", kind=marketing_type,
+                                            old=None, violations=self._violations(marketing_violations))
         self._marketing_btn.disabled = bool(marketing_violations) or bool(wiz.busy)
         hits = {v.rule for v in official_violations + marketing_violations}
         self._rules.value = self._rules_html(hits)
 
     @staticmethod
-    def _violations_html(violations: list[Violation]) -> str:
-        if not violations:
-            return ""
+    def _violations(violations: list[Violation]) -> list[dict[str, object]]:
+        """What ``choose_type.html`` shows of each refusal: its troubleshooting title and steps, the reason code."""
         from linkkit import troubleshoot
 
-        parts = []
-        for v in violations:
-            entry = troubleshoot.entry(v.reason)
-            parts.append(
-                f'<div class="lk-panel lk-panel-bad" role="note"><p><strong>Not available: '
-                f"{esc(entry.title)}</strong></p><p>{esc(v.message)}</p>"
-                + (f"<p><strong>What to do:</strong></p>{bullet_list(entry.steps, ordered=True)}"
-                   if entry.steps else "")
-                + f'<p class="lk-code lk-small">Reason code: {esc(v.reason)}</p></div>'
-            )
-        return "".join(parts)
+        return [{"title": troubleshoot.entry(v.reason).title, "message": v.message,
+                 "steps": troubleshoot.entry(v.reason).steps, "reason": v.reason} for v in violations]
 
     @staticmethod
     def _rules_html(hits: set[str]) -> str:
         from linkkit.rules import RULES
 
-        items = []
-        for rule in RULES:
-            cls = ' class="lk-rule-hit"' if rule.id in hits else ""
-            items.append(f"<li{cls}><strong>{esc(rule.title)}.</strong> {esc(rule.text)}</li>")
-        return (
-            '<div class="lk-rules"><h3>Seller Center rules that apply</h3>'
-            "<p class='lk-muted lk-small'>linkkit checks these before you give any consent.</p>"
-            f"<ul>{''.join(items)}</ul></div>"
-        )
+        return render("rules.html", rules=RULES, hits=hits)
 
     @on_error("Choosing the Official account")
     def on_official(self, _button: W.Button) -> None:

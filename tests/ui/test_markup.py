@@ -25,6 +25,10 @@ def _problem() -> NS:
               steps=[HOSTILE], code="consent_denied", error_id=HOSTILE, retryable=True)
 
 
+def _link() -> NS:
+    return NS(account=NS(display_name=HOSTILE, username=HOSTILE))
+
+
 #: One rendering per template, each fed the hostile text wherever a person's or TikTok's text can go.
 RENDERINGS = {
     "header.html": lambda: markup.header_html("sandbox", NS(name=HOSTILE, region=HOSTILE), HOSTILE),
@@ -39,6 +43,13 @@ RENDERINGS = {
                                           replacement=HOSTILE),
     "trouble.html": lambda: render("trouble.html", problems=[_problem()], no_match=False),
     "faq.html": lambda: render("faq.html", faq=[NS(question=HOSTILE, answer=HOSTILE)]),
+    "choose_linked.html": lambda: render("choose_linked.html", shop_name=HOSTILE, official=_link(), official_badge="",
+                                         marketing=[_link()], max_marketing=4),
+    "choose_type.html": lambda: render("choose_type.html", title="Official account", old=_link().account,
+                                       kind=NS(purpose=HOSTILE, replacement=HOSTILE, shop_effects=[HOSTILE]),
+                                       violations=[{"title": HOSTILE, "message": HOSTILE, "steps": [HOSTILE],
+                                                    "reason": HOSTILE}]),
+    "rules.html": lambda: render("rules.html", rules=[NS(id="r", title=HOSTILE, text=HOSTILE)], hits={"r"}),
     "history.html": lambda: render("history.html", events=[
         NS(when=HOSTILE, tone="ok", kind=HOSTILE, who=HOSTILE, role=HOSTILE, detail=HOSTILE, actor=HOSTILE)]),
 }
