@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from linkkit import guide
 from linkkit.models import Role
-from linkkit.ui.components import AuthorizeLink, badge, button, esc, html_block, render, status_badge
+from linkkit.ui.components import AuthorizeLink, button, esc, html_block, render, status_badge
 from linkkit.ui.errors import on_error
 from linkkit.ui.markup import SANDBOX_ACCOUNTS, intro_html, shop_label
 from linkkit.ui.steps import Step
@@ -274,29 +274,12 @@ class AuthorizeBody(StepForm):
         article = "an" if role is Role.OFFICIAL else "a"
         doing = "Re-authorizing" if wiz.repair_link_id else ("Replacing the Official account of" if wiz.replace
                                                                else f"Linking {article} {role.label} account to")
-        self._what.value = f"<p><strong>{esc(doing)} {esc(wiz.shop.name)}.</strong></p>"
-        rows = []
-        for need in scopes_for(role):
-            kind = badge("Required", "info") if need.required else badge("Optional", "muted")
-            rows.append(
-                f"<tr><td>{kind}</td><td><strong>{esc(guide.describe_scope(need.scope))}</strong>"
-                f"<div class='lk-muted lk-small'>Why: {esc(need.why)}</div></td>"
-                f"<td><code>{esc(need.scope)}</code></td></tr>"
-            )
-        self._scopes.value = (
-            "<h3>What linkkit asks TikTok for</h3><table class='lk-scopes'>"
-            "<thead><tr><th></th><th>Permission</th><th>TikTok's name</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            "<p class='lk-muted lk-small'>Leave every required permission ticked on TikTok's page, or the link "
-            "cannot be verified. linkkit never posts for you and never sees your password.</p>"
-        )
+        self._what.value = render("authorize_what.html", doing=doing, shop_name=wiz.shop.name)
+        needs = [{"required": need.required, "described": guide.describe_scope(need.scope), "why": need.why,
+                  "scope": need.scope} for need in scopes_for(role)]
+        self._scopes.value = render("scopes.html", needs=needs)
         if wiz.is_demo:
-            items = "".join(f"<li><code>{esc(u)}</code> — {esc(d)}</li>" for u, d in SANDBOX_ACCOUNTS)
-            self._demo.value = (
-                '<div class="lk-panel lk-panel-warn lk-small"><strong>Sandbox:</strong> TikTok\'s page is the '
-                "local sandbox. Sign in with any demo account and the password <code>pass_good</code>:"
-                f"<ul>{items}</ul></div>"
-            )
+            self._demo.value = render("demo_accounts.html", accounts=SANDBOX_ACCOUNTS)
         self._expected.value = wiz.expected_username
         href = wiz.authorize_href("login")
         self._authorize.href = href

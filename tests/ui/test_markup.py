@@ -50,6 +50,10 @@ RENDERINGS = {
                                        violations=[{"title": HOSTILE, "message": HOSTILE, "steps": [HOSTILE],
                                                     "reason": HOSTILE}]),
     "rules.html": lambda: render("rules.html", rules=[NS(id="r", title=HOSTILE, text=HOSTILE)], hits={"r"}),
+    "authorize_what.html": lambda: render("authorize_what.html", doing="Linking", shop_name=HOSTILE),
+    "scopes.html": lambda: render("scopes.html", needs=[{"required": True, "described": HOSTILE, "why": HOSTILE,
+                                                         "scope": HOSTILE}]),
+    "demo_accounts.html": lambda: render("demo_accounts.html", accounts=[(HOSTILE, HOSTILE)]),
     "history.html": lambda: render("history.html", events=[
         NS(when=HOSTILE, tone="ok", kind=HOSTILE, who=HOSTILE, role=HOSTILE, detail=HOSTILE, actor=HOSTILE)]),
 }
