@@ -8,10 +8,19 @@ from __future__ import annotations
 import ipywidgets as W
 
 from linkkit.models import LinkStatus
-from linkkit.ui.components import AuthorizeLink, bullet_list, button, check_note_html, esc, html_block, status_badge
+from linkkit.ui.components import (
+    AuthorizeLink,
+    bullet_list,
+    button,
+    check_note_html,
+    esc,
+    html_block,
+    render,
+    status_badge,
+)
 from linkkit.ui.errors import on_error
 from linkkit.ui.forms import StepForm
-from linkkit.ui.markup import account_html, intro_html
+from linkkit.ui.markup import account_html, intro_html, safe
 from linkkit.ui.steps import Step
 from linkkit.ui.wizard import Wizard
 
@@ -118,7 +127,6 @@ class VerifyBody(StepForm):
 
     def refresh(self) -> None:
         from linkkit import troubleshoot
-        from linkkit.ui.components import problem_html
         from linkkit.ui.errors import Problem
 
         wiz = self.wizard
@@ -128,58 +136,33 @@ class VerifyBody(StepForm):
             for b in (self._retry, self._repair, self._another):
                 b.layout.display = "none"
             return
-        note = check_note_html(link)
+        note = safe(check_note_html(link))
+        badge = safe(status_badge(link.status))
         if note and link.status is not LinkStatus.CONNECTED:  # TikTok could not be asked: no verdict
-            previous = "".join(
-                f"<li>{esc(check.name.label)}: {'passed' if check.ok else 'failed'}</li>" for check in link.checks)
-            self._result.value = (
-                f'<div class="lk-panel lk-panel-warn" role="status"><p>{status_badge(link.status)} '
-                f"<strong>Couldn't check</strong></p>{note}<p>TikTok did not answer, so the link keeps its "
-                "status; nothing about it changed. Try again in a few minutes.</p>"
-                + (f"<p class='lk-small lk-muted'>The check before:</p><ul class='lk-small'>{previous}</ul>"
-                   if previous else "")
-                + "</div>"
-            )
+            self._result.value = render("verify_result.html", kind="unchecked", link=link, badge=badge, note=note)
             self._retry.layout.display = ""
             self._retry.disabled = bool(wiz.busy)
             self._repair.layout.display = "none"
             self._another.layout.display = "none"
             self._panel_link.value = ""
             return
-        items = []
-        for check in link.checks:
-            mark = '<span class="lk-tick" aria-label="passed">✓</span>' if check.ok else (
-                '<span class="lk-cross" aria-label="failed">✗</span>')
-            detail = f" <span class='lk-muted lk-small'>— {esc(check.detail)}</span>" if check.detail else ""
-            items.append(f"<li>{mark}<span>{esc(check.name.label)}{detail}</span></li>")
-        checks = f"<ul class='lk-checks'>{''.join(items)}</ul>"
         evidence = {
             "shop_analytics": "Seller Center's binding was seen in the shop's own data.",
             "seller_center": "Seller Center reports the account as linked.",
         }.get(link.binding_evidence or "", "")
-        who = account_html(link.account, loopback_only=wiz.is_demo)
+        who = safe(account_html(link.account, loopback_only=wiz.is_demo))
         if link.status is LinkStatus.CONNECTED:
-            self._result.value = (
-                f'<div class="lk-panel lk-panel-ok" role="status"><div class="lk-connected">Connected</div>'
-                f"{who}<p>{esc(link.account.display_name)} is the shop's {esc(link.role.label)} account.</p>"
-                f"{note}{checks}<p class='lk-small lk-muted'>{esc(evidence)}</p></div>"
-            )
+            self._result.value = render("verify_result.html", kind="connected", link=link, who=who, note=note,
+                                        evidence=evidence)
             self._retry.layout.display = "none"
             self._repair.layout.display = "none"
             self._another.layout.display = ""
-            base = wiz.settings.public_url.rstrip("/")
-            self._panel_link.value = (
-                f'<p><a href="{esc(base)}/voila/render/02_linked_accounts.ipynb" target="_blank" rel="noopener">'
-                "See all linked accounts</a></p>"
-            )
+            self._panel_link.value = render("panel_link.html", base=wiz.settings.public_url.rstrip("/"))
             return
         if link.status is LinkStatus.AWAITING_EVIDENCE:  # a claim is not evidence: amber, never Connected
             failing = link.failing_check
-            self._result.value = (
-                f'<div class="lk-panel lk-panel-warn" role="status"><p>{status_badge(link.status)} '
-                f"<strong>Awaiting evidence</strong></p>{who}"
-                f"<p>{esc(failing.detail if failing else '')}</p>{checks}</div>"
-            )
+            self._result.value = render("verify_result.html", kind="awaiting", link=link, badge=badge, who=who,
+                                        detail=failing.detail if failing else "")
             self._retry.layout.display = ""
             self._repair.layout.display = "none"
             self._another.layout.display = "none"
@@ -192,11 +175,8 @@ class VerifyBody(StepForm):
             code=entry.code, title=entry.title, message=(failing.detail if failing else ""),
             meaning=entry.meaning, causes=entry.causes, steps=entry.steps, retryable=entry.retryable,
         )
-        label = failing.name.label if failing else "A check"
-        self._result.value = (
-            f'<div class="lk-panel lk-panel-bad"><p>{status_badge(link.status)} '
-            f"<strong>Failing check: {esc(label)}</strong></p>{checks}{problem_html(problem)}</div>"
-        )
+        self._result.value = render("verify_result.html", kind="failing", link=link, badge=badge, p=problem,
+                                    label=failing.name.label if failing else "A check")
         self._retry.layout.display = "" if entry.retryable else "none"
         reauth = failing is not None and troubleshoot.needs_reauthorization(failing.reason)
         self._repair.layout.display = "" if reauth else "none"
