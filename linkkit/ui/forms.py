@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from linkkit import guide
 from linkkit.models import Role
-from linkkit.ui.components import AuthorizeLink, button, esc, html_block, render, status_badge
+from linkkit.ui.components import AuthorizeLink, button, html_block, render, status_badge
 from linkkit.ui.errors import on_error
 from linkkit.ui.markup import SANDBOX_ACCOUNTS, intro_html, shop_label
 from linkkit.ui.steps import Step
@@ -127,7 +127,7 @@ class ConnectBody(StepForm):
 
     def summary(self) -> str:
         shop = self.wizard.shop
-        return f"Shop: <strong>{esc(shop_label(shop))}</strong>" if shop else "No shop selected"
+        return str(Markup("Shop: <strong>{}</strong>").format(shop_label(shop))) if shop else "No shop selected"
 
 
 class ChooseBody(StepForm):
@@ -214,10 +214,10 @@ class ChooseBody(StepForm):
         if not wiz.role:
             return "No link type chosen"
         if wiz.repair_link_id:
-            return f"Repairing the {esc(Role(wiz.role).label)} account"
+            return str(Markup("Repairing the {} account").format(Role(wiz.role).label))
         if wiz.replace:
             return "Link type: <strong>Official</strong> — replacing the current Official account"
-        return f"Link type: <strong>{esc(Role(wiz.role).label)}</strong>"
+        return str(Markup("Link type: <strong>{}</strong>").format(Role(wiz.role).label))
 
 
 class AuthorizeBody(StepForm):
@@ -331,7 +331,5 @@ class AuthorizeBody(StepForm):
         link = self.wizard.link
         if link is None:
             return "Not authorized yet"
-        return (
-            f"Authorized <strong>{esc(link.account.display_name)}</strong> "
-            f"<span class='lk-muted'>@{esc(link.account.username)}</span> as {esc(link.role.label)}"
-        )
+        return str(Markup("Authorized <strong>{}</strong> <span class='lk-muted'>@{}</span> as {}").format(
+            link.account.display_name, link.account.username, link.role.label))

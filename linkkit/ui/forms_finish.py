@@ -6,6 +6,7 @@ See :mod:`linkkit.ui.forms` for the first three and the :class:`StepForm` they s
 from __future__ import annotations
 
 import ipywidgets as W
+from markupsafe import Markup
 
 from linkkit.models import LinkStatus
 from linkkit.ui.components import (
@@ -13,7 +14,6 @@ from linkkit.ui.components import (
     bullet_list,
     button,
     check_note_html,
-    esc,
     html_block,
     render,
     status_badge,
@@ -58,8 +58,8 @@ class SellerCenterBody(StepForm):
         if link is None:
             return
         self._account.value = (
-            f"<p>Account to link as <strong>{esc(link.role.label)}</strong>:</p>"
-            + account_html(link.account, loopback_only=wiz.is_demo)
+            str(Markup("<p>Account to link as <strong>{}</strong>:</p>").format(link.role.label)
+                + safe(account_html(link.account, loopback_only=wiz.is_demo)))
         )
         self._steps.value = "<h3>In Seller Center</h3>" + bullet_list(wiz.seller_center_steps, ordered=True)
         self._deep.href = wiz.seller_center_url
@@ -72,10 +72,10 @@ class SellerCenterBody(StepForm):
                 "sent": "Invitation sent. Now accept it as the TikTok user.",
                 "accepted": "Invitation accepted. Verify the link.",
             }[wiz.invitation]
-            self._sandbox_text.value = (
+            self._sandbox_text.value = str(Markup(
                 "<p><strong>Sandbox Seller Center.</strong> These buttons do the clicks above in the emulated "
-                f"Seller Center and TikTok app.</p><p role='status'>{esc(state)}</p>"
-            )
+                "Seller Center and TikTok app.</p><p role='status'>{}</p>"
+            ).format(state))
             self._accept.description = f"2 · Accept it in the TikTok app (as @{link.account.username})"
             self._send.disabled = bool(wiz.busy) or wiz.invitation != ""
             self._accept.disabled = bool(wiz.busy) or wiz.invitation != "sent"
