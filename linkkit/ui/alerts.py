@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from linkkit.ui.components import badge, bullet_list, button, esc, html_block, set_html
+from linkkit.ui.components import button, html_block, render, set_html
 
 if TYPE_CHECKING:
     from linkkit.linking import LinkService
@@ -71,16 +71,8 @@ def alert_html(*, kind: str, subject: str, title: str, url: str, detail: str = "
     label, tone = _KIND_BADGE.get(kind, (kind, "muted"))
     action = "Open" if kind == "repaired" else "Repair"
     headline = subject.removeprefix("[linkkit] ").removesuffix(f": {title}")
-    parts = [f"{badge(label, tone)} <strong>{esc(headline)}</strong>"]
-    if detail and full:
-        parts.append(f"<p>{esc(detail)}</p>")
-    if title:
-        parts.append(f"<p class='lk-alert-entry'>What to do — {esc(title)}</p>")
-    if steps and full:
-        parts.append(bullet_list(steps, ordered=True))
-    parts.append(f'<a class="lk-btn lk-btn-primary" href="{esc(url)}" target="_top" '
-                 f'aria-label="{esc(action)}: {esc(headline)}">{esc(action)}</a>')
-    return "".join(parts)
+    return render("alert.html", label=label, tone=tone, headline=headline, detail=detail, title=title,
+                  steps=steps, full=full, url=url, action=action)
 
 
 class AlertsBanner(W.VBox):
@@ -107,7 +99,7 @@ class AlertsBanner(W.VBox):
                 if len(found) > self.limit else "")
         count = f"{len(found)} alert{'s' if len(found) != 1 else ''} from the link monitor"
         set_html(self._html, f'<div class="lk-panel lk-panel-warn lk-alerts-banner" role="alert">'
-                             f"<strong>{esc(count)}</strong><ul class='lk-alerts'>{items}</ul>{more}</div>")
+                             f"<strong>{count}</strong><ul class='lk-alerts'>{items}</ul>{more}</div>")
 
 
 class AlertsList(W.VBox):

@@ -63,6 +63,8 @@ RENDERINGS = {
     **{f"verify_result.html ({kind})": (lambda kind=kind: render(
         "verify_result.html", kind=kind, link=_checked_link(), badge="", note="", who="", evidence=HOSTILE,
         detail=HOSTILE, label=HOSTILE, p=_problem())) for kind in ("unchecked", "connected", "awaiting", "failing")},
+    "alert.html": lambda: render("alert.html", label=HOSTILE, tone="bad", headline=HOSTILE, detail=HOSTILE,
+                                 title=HOSTILE, steps=(HOSTILE,), full=True, url=HOSTILE, action="Repair"),
     "history.html": lambda: render("history.html", events=[
         NS(when=HOSTILE, tone="ok", kind=HOSTILE, who=HOSTILE, role=HOSTILE, detail=HOSTILE, actor=HOSTILE)]),
 }
