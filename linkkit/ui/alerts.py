@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
@@ -27,6 +28,8 @@ from linkkit.ui.components import button, html_block, render, set_html
 
 if TYPE_CHECKING:
     from linkkit.linking import LinkService
+    from linkkit.monitor.alerts import Alert
+    from linkkit.monitor.registry import AlertDelivery
 
 __all__ = ["AlertsBanner", "AlertsList", "AlertsSource", "alert_html", "attach_alerts"]
 
@@ -51,7 +54,7 @@ class AlertsSource:
 
         self.monitor = Monitor(service, config=load_config())
 
-    def alerts(self, shop_id: str | None = None) -> list[tuple[Any, Any]]:
+    def alerts(self, shop_id: str | None = None) -> list[tuple[AlertDelivery, Alert]]:
         """``(delivery, alert)`` pairs, newest first; empty when the registry cannot be read."""
         from linkkit.errors import LinkkitError
 
@@ -78,7 +81,7 @@ def alert_html(*, kind: str, subject: str, title: str, url: str, detail: str = "
 class AlertsBanner(W.VBox):
     """A banner with the newest unread alerts (at most ``limit``), each with its Repair link; hidden when none."""
 
-    def __init__(self, source: AlertsSource, *, shop_id: str | None = None, limit: int = 3, **kwargs: Any) -> None:
+    def __init__(self, source: AlertsSource, *, shop_id: str | None = None, limit: int = 3, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.source = source
         self.shop_id = shop_id
@@ -105,7 +108,8 @@ class AlertsBanner(W.VBox):
 class AlertsList(W.VBox):
     """The accounts panel's "Alerts" tab: every unread alert in full, with Repair and Dismiss."""
 
-    def __init__(self, source: AlertsSource, *, on_change: Any = None, **kwargs: Any) -> None:
+    def __init__(self, source: AlertsSource, *, on_change: Callable[[], None] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.add_class("lk-card")
         self.source = source
