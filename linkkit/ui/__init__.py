@@ -19,9 +19,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import ipywidgets as W
+
     from linkkit.linking import LinkService
     from linkkit.web.relay import AttemptRelay
 
@@ -68,7 +70,7 @@ def _service(service: LinkService | None) -> LinkService:
     return LinkService.from_settings()
 
 
-def _failure_view(exc: BaseException, title: str) -> Any:
+def _failure_view(exc: BaseException, title: str) -> W.VBox:
     """What the page shows when the service cannot even start (bad settings, registry unreadable)."""
     import ipywidgets as W
 
@@ -86,7 +88,7 @@ def _failure_view(exc: BaseException, title: str) -> Any:
 
 
 def onboarding_app(service: LinkService | None = None, *, query: str | None = None, poll_interval: float = 1.0,
-                   web_base: str | None = None, relay: AttemptRelay | None = None) -> Any:
+                   web_base: str | None = None, relay: AttemptRelay | None = None) -> W.VBox:
     """Build the linking wizard (``notebooks/01_link_accounts.ipynb``).
 
     Args:
@@ -126,7 +128,7 @@ def onboarding_app(service: LinkService | None = None, *, query: str | None = No
     return view
 
 
-def accounts_app(service: LinkService | None = None, *, analytics: bool = True) -> Any:
+def accounts_app(service: LinkService | None = None, *, analytics: bool = True) -> W.VBox:
     """Build the linked-accounts page (``notebooks/02_linked_accounts.ipynb``).
 
     Args:

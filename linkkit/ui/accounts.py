@@ -14,59 +14,39 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 import traitlets
 
 from linkkit import troubleshoot
-from linkkit.models import LinkStatus, Role
+from linkkit.linking.types import AuthorizationStart
+from linkkit.models import Link, LinkCheck, LinkEvent, LinkStatus, Shop
+from linkkit.ui.accounts_rows import EVENT_KINDS, LinkRow, events_html, symptom_options, trouble_html
 from linkkit.ui.components import (
     AuthorizeLink,
     LogView,
     ProblemView,
     bullet_list,
     button,
-    check_note_html,
     esc,
-    expiry_text,
-    format_time,
     html_block,
-    problem_html,
-    relative_time,
     render,
     set_html,
-    status_badge,
     style_widget,
 )
-from linkkit.ui.errors import Problem, Reporter, guarded, on_error
+from linkkit.ui.errors import Reporter, guarded, on_error
+from linkkit.ui.markup import header_html, info_panel_html, shop_label
 from linkkit.ui.tasks import BackgroundTasks, pending_outcome
-from linkkit.ui.views import account_html, header_html, shop_label
+
+if TYPE_CHECKING:
+    from linkkit.config import Settings
+    from linkkit.linking import LinkService
+    from linkkit.ui.analytics_view import AnalyticsView
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
-
-#: Event kinds the history filter offers, with the words shown for them.
-EVENT_KINDS: dict[str, str] = {
-    "shop_connected": "Shop connected",
-    "authorization_started": "Authorization started",
-    "authorized": "Authorized on TikTok",
-    "authorization_failed": "Authorization failed",
-    "invitation_sent": "Invitation sent",
-    "invitation_accepted": "Invitation accepted",
-    "binding_confirmed": "Seller says it is linked (awaiting evidence)",
-    "linked": "Linked",
-    "verified": "Verified",
-    "check_failed": "Check failed",
-    "check_unavailable": "Could not check (TikTok unavailable)",
-    "refreshed": "Token refreshed",
-    "repaired": "Repaired",
-    "replaced": "Replaced",
-    "unlinked": "Unlinked",
-    "found_in_seller_center": "Found in Seller Center",
-}
-
 
 ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 
@@ -74,21 +54,21 @@ ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
     """State and actions of the linked-accounts page."""
 
-    shops: traitlets.List[Any] = traitlets.List()
+    shops: traitlets.List[Shop] = traitlets.List(traitlets.Instance(Shop))
     shop_id = traitlets.Unicode("")
-    links: traitlets.List[Any] = traitlets.List()
+    links: traitlets.List[Link] = traitlets.List(traitlets.Instance(Link))
     include_unlinked = traitlets.Bool(False)
-    events: traitlets.List[Any] = traitlets.List()
+    events: traitlets.List[LinkEvent] = traitlets.List(traitlets.Instance(LinkEvent))
     event_kinds = traitlets.List(traitlets.Unicode())  # empty = all
     event_text = traitlets.Unicode("")
     busy = traitlets.Unicode("")
     progress = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0))
     confirm_unlink = traitlets.Int(0)  # link id awaiting confirmation
     repair_link_id = traitlets.Int(0)
-    repair_auth = traitlets.Any(None, allow_none=True)
+    repair_auth = traitlets.Instance(AuthorizationStart, allow_none=True)
     message = traitlets.Unicode("")  # a neutral outcome ("@x unlinked.")
 
-    def __init__(self, service: Any, *, poll_interval: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
@@ -97,11 +77,11 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         self._stop = threading.Event()
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.service.settings
 
     @property
-    def shop(self) -> Any:
+    def shop(self) -> Shop | None:
         return next((s for s in self.shops if s.id == self.shop_id), None)
 
     # ------------------------------------------------------------------ plumbing (same contract as Wizard)
@@ -179,7 +159,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Checking the link…", work)
 
-    def _report_unchecked(self, link: Any) -> None:
+    def _report_unchecked(self, link: Link) -> None:
         from linkkit.errors import LinkkitError
 
         reason = link.last_check_failed_reason or "provider_unavailable"
@@ -187,7 +167,7 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
                            f"{link.status.label} until a check gets through.", reason=reason)
         self.reporter.report(exc, context="Checking the link", retry=lambda: self.verify(link.id))
 
-    def _report_check(self, link: Any, failing: Any) -> None:
+    def _report_check(self, link: Link, failing: LinkCheck) -> None:
         entry = troubleshoot.entry(failing.reason)
         from linkkit.errors import LinkkitError
 
@@ -309,63 +289,6 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
 # ---------------------------------------------------------------------------------------------- views
 
 
-class _LinkRow:
-    def __init__(self, view: AccountsView) -> None:
-        self.view = view
-        self.link_id = 0
-        self.account = html_block("")
-        self.role = html_block("")
-        self.status = html_block("")
-        self.verified = html_block("")
-        self.expiry = html_block("")
-        self.verify = button("Verify now")
-        self.repair = button("Repair")
-        self.unlink = button("Unlink", style="")
-        self.replace = AuthorizeLink(label="Replace", kind="secondary",
-                                     hint="Opens the wizard to replace the Official account")
-        self.verify.on_click(lambda _b: view.on_verify(self.link_id))
-        self.repair.on_click(lambda _b: view.on_repair(self.link_id))
-        self.unlink.on_click(lambda _b: view.on_unlink(self.link_id))
-        self.actions = W.HBox([self.verify, self.repair, self.unlink, self.replace])
-        self.actions.add_class("lk-actions")
-        self.box = W.HBox([self.account, self.role, self.status, self.verified, self.expiry, self.actions])
-        self.box.add_class("lk-trow")
-
-    def show(self, link: Any, panel: AccountsPanel) -> None:
-        self.link_id = link.id
-        name = link.account.username or link.account.display_name
-        self.account.value = account_html(link.account,
-                                          loopback_only=getattr(panel.service, "sandbox", None) is not None)
-        self.role.value = f'<span class="lk-cell-label">Role</span>{esc(link.role.label)}'
-        self.status.value = (f'<span class="lk-cell-label">Status</span>{status_badge(link.status)}'
-                             f"{check_note_html(link)}")
-        self.verified.value = (
-            f'<span class="lk-cell-label">Last verified</span>'
-            f'<span title="{esc(format_time(link.last_verified_at))}">'
-            f"{esc(relative_time(link.last_verified_at, panel.service.now()))}</span>"
-        )
-        text, cls = expiry_text(link.token_expires_at, panel.service.now())
-        self.expiry.value = (
-            f'<span class="lk-cell-label">Token</span><span class="{cls}" '
-            f'title="{esc(format_time(link.token_expires_at))}">{esc(text)}</span>'
-        )
-        active = link.active
-        busy = bool(panel.busy)
-        for btn, what in ((self.verify, "Verify"), (self.repair, "Repair"), (self.unlink, "Unlink")):
-            btn.disabled = busy or not active
-            btn.tooltip = f"{what} @{name}"
-            btn.layout.display = "" if active else "none"
-        found = link.status is LinkStatus.FOUND_IN_SELLER_CENTER  # linked in Seller Center, not authorized here
-        if found:  # nothing of linkkit's to check until it is authorized here: Authorize is the way on
-            self.verify.layout.display = "none"
-        self.repair.description = "Authorize" if found else "Repair"
-        self.repair.tooltip = (f"Authorize @{name} in linkkit (it is linked in Seller Center)" if found else
-                               f"Authorize @{name} again, keeping this link's record and history")
-        is_official = link.role is Role.OFFICIAL and active
-        self.replace.layout.display = "" if is_official else "none"
-        self.replace.href = panel.wizard_url(shop_id=link.shop_id, role="official") if is_official else ""
-
-
 def _preimport_analytics() -> None:
     try:
         import linkkit.ui.analytics_view  # noqa: F401
@@ -376,7 +299,7 @@ def _preimport_analytics() -> None:
 class AccountsView(W.VBox):
     """The linked-accounts page. Display it; drive it through its :class:`AccountsPanel`."""
 
-    def __init__(self, panel: AccountsPanel, *, analytics: bool = True, **kwargs: Any) -> None:
+    def __init__(self, panel: AccountsPanel, *, analytics: bool = True, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.add_class("lk-app")
         self.panel = panel
@@ -429,7 +352,7 @@ class AccountsView(W.VBox):
             "<div>Last verified</div><div>Token</div><div>Actions</div></div>"
         )
         self._empty = html_block("")
-        self._rows: list[_LinkRow] = []
+        self._rows: list[LinkRow] = []
         self._table = W.VBox([])
         self._table.add_class("lk-table")
         accounts_tab = W.VBox([toolbar, toolbar2, self._confirm, self._repair, self._thead, self._empty,
@@ -456,7 +379,7 @@ class AccountsView(W.VBox):
         history_tab.add_class("lk-card")
 
         # --- troubleshooter tab
-        self._symptom = W.Dropdown(options=self._symptom_options(), value=None, description="What happened?",
+        self._symptom = W.Dropdown(options=symptom_options(), value=None, description="What happened?",
                                    style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self._symptom.observe(self._on_symptom, names="value")
         self._search = W.Text(value="", placeholder="e.g. nothing happens after authorize, or a reason code",
@@ -475,7 +398,7 @@ class AccountsView(W.VBox):
         self._analytics_enabled = analytics
         self._analytics = W.VBox([html_block("<p class='lk-muted'>Opening analytics…</p>")])
         self._analytics_built = False
-        self.analytics_view: Any = None
+        self.analytics_view: AnalyticsView | None = None
 
         tabs = [accounts_tab, history_tab, trouble_tab] + ([self._analytics] if analytics else [])
         self._tabs = W.Tab(children=tabs)
@@ -491,23 +414,18 @@ class AccountsView(W.VBox):
 
     # ------------------------------------------------------------------ rendering
 
-    def _refresh(self, change: Any = None) -> None:
+    def _refresh(self, change: Mapping[str, object] | None = None) -> None:
         with self._lock:
             self._render(change)
 
-    def _render(self, change: Any) -> None:
+    def _render(self, change: Mapping[str, object] | None) -> None:
         p = self.panel
         name = change.get("name") if change else None
         self._header.value = header_html(p.settings.mode, p.shop, "Linked accounts")
-        set_html(self._busy, (
-            f'<div class="lk-panel lk-panel-info" role="status" aria-live="polite"><span class="lk-spinner" '
-            f'aria-hidden="true"></span>{esc(p.busy)}</div>' if p.busy else ""
-        ))
-        set_html(self._message, (
-            f'<div class="lk-panel lk-panel-ok" role="status">{esc(p.message)}</div>' if p.message else ""
-        ))
+        set_html(self._busy, info_panel_html(p.busy, busy=True))
+        set_html(self._message, info_panel_html(p.message, tone="ok"))
         if name == "events" or name is None:
-            self._events.value = self._events_html()
+            self._events.value = events_html(self.panel.events)
         if name in ("events", "event_kinds", "event_text"):
             return
         options = [(shop_label(s), s.id) for s in p.shops]
@@ -525,9 +443,9 @@ class AccountsView(W.VBox):
         # rows
         links = list(p.links)
         while len(self._rows) < len(links):
-            self._rows.append(_LinkRow(self))
-        for row, link in zip(self._rows, links, strict=False):
-            row.show(link, p)
+            self._rows.append(LinkRow(self))
+        for row, shown in zip(self._rows, links, strict=False):
+            row.show(shown, p)
         boxes = tuple(row.box for row in self._rows[: len(links)])
         if self._table.children != boxes:
             self._table.children = boxes
@@ -548,10 +466,8 @@ class AccountsView(W.VBox):
             from linkkit import guide
 
             kind = guide.ACCOUNT_TYPES[target.role.value]
-            self._confirm_text.value = (
-                f"<p><strong>Unlink {esc(target.account.display_name)} (@{esc(target.account.username)})?</strong>"
-                f"</p><p>{esc(kind.replacement)}</p>"
-            )
+            self._confirm_text.value = render("confirm_unlink.html", account=target.account,
+                                              replacement=kind.replacement)
             self._confirm.layout.display = ""
             self._confirm_yes.description = f"Unlink @{target.account.username}"
         else:
@@ -569,95 +485,49 @@ class AccountsView(W.VBox):
         else:
             self._repair.layout.display = "none"
 
-    def _events_html(self) -> str:
-        events = list(self.panel.events)
-        if not events:
-            return "<p class='lk-muted'>No events match.</p>"
-        rows = []
-        for e in events:
-            rows.append({
-                "when": format_time(e.at),
-                "kind": EVENT_KINDS.get(e.kind, e.kind.replace("_", " ").capitalize()),
-                "tone": "bad" if e.kind in ("check_failed", "authorization_failed") else (
-                    "ok" if e.kind in ("verified", "linked") else "muted"),
-                "who": f"@{e.username}" if e.username else "",
-                "role": e.role.capitalize() if e.role else "",
-                "detail": e.detail,
-                "actor": e.actor,
-            })
-        return render("history.html", events=rows)
-
-    @staticmethod
-    def _symptom_options() -> list[tuple[str, str]]:
-        options = []
-        for entry in troubleshoot.CATALOGUE.values():
-            options.append((f"{entry.title} ({entry.code})", entry.code))
-        return sorted(options)
-
     def _render_trouble(self) -> None:
-        text = self._search.value.strip()
-        code = self._symptom.value
-        parts = []
-        entries = []
-        if code:
-            entries = [troubleshoot.entry(code)]
-        elif text:
-            entries = troubleshoot.search(text)[:3]
-        for entry in entries:
-            problem = Problem(code=entry.code, title=entry.title, message="", meaning=entry.meaning,
-                              causes=entry.causes, steps=entry.steps, retryable=entry.retryable)
-            retry = "<p class='lk-small lk-muted'>Trying again can help.</p>" if entry.retryable else ""
-            parts.append(f'<div class="lk-panel">{problem_html(problem)}{retry}</div>')
-        if text and not entries:
-            parts.append("<p class='lk-muted'>No troubleshooting entry matches; the questions below may help.</p>")
-        self._entry.value = "".join(parts)
-        faq = troubleshoot.search_faq(text) if text else list(troubleshoot.FAQ)
-        items = "".join(
-            f"<details><summary>{esc(item.question)}</summary><p>{esc(item.answer)}</p></details>" for item in faq
-        )
-        self._faq.value = (
-            f"<div class='lk-faq'><h3>Questions sellers ask</h3>{items or '<p class=lk-muted>No question matches.</p>'}"
-            "</div>"
-        )
+        entries_html, faq = trouble_html(self._symptom.value or "", self._search.value.strip())
+        self._entry.value = entries_html
+        self._faq.value = faq
 
     # ------------------------------------------------------------------ events
 
-    def _on_shop(self, change: Any) -> None:
+    def _on_shop(self, change: Mapping[str, object]) -> None:
         if change["new"] and change["new"] != self.panel.shop_id:
-            self.panel.select_shop(change["new"])
+            self.panel.select_shop(str(change["new"]))
             self._analytics_built = False  # another shop: analytics reloads when its tab is shown
             if self._tabs.selected_index == 3:
                 self._on_tab({"new": 3})
 
-    def _on_show_unlinked(self, change: Any) -> None:
+    def _on_show_unlinked(self, change: Mapping[str, object]) -> None:
         self.panel.include_unlinked = bool(change["new"])
         self.panel.refresh()
 
-    def _on_filter(self, _change: Any) -> None:
+    def _on_filter(self, _change: object) -> None:
         self.panel.event_kinds = list(self._kinds.value)
         self.panel.event_text = self._text.value
         self.panel.refresh_events()
 
-    def on_clear_filters(self, _button: Any) -> None:
+    def on_clear_filters(self, _button: W.Button) -> None:
         self._kinds.value = ()
         self._text.value = ""
 
-    def _on_symptom(self, _change: Any) -> None:
+    def _on_symptom(self, _change: object) -> None:
         self._render_trouble()
 
-    def _on_search(self, _change: Any) -> None:
+    def _on_search(self, _change: object) -> None:
         if self._search.value and self._symptom.value is not None:
             self._symptom.value = None
         self._render_trouble()
 
     @on_error("Opening the tab")
-    def _on_tab(self, change: Any) -> None:
+    def _on_tab(self, change: Mapping[str, object]) -> None:
         """Opening the tab."""
         if change["new"] == 3 and self._analytics_enabled and not self._analytics_built:
             self._analytics_built = True
             self._analytics.children = [self._build_analytics()]
 
-    def _build_analytics(self) -> Any:
+    def _build_analytics(self) -> W.Widget:
         """The shop's analytics: the registry's link intervals plus the Shop API's performance, content and
         orders for the last 180 days, loaded in a thread with a progress bar as the tab opens."""
         try:
@@ -701,23 +571,23 @@ class AccountsView(W.VBox):
         self.panel.ask_unlink(link_id)
 
     @on_error("Unlinking the account")
-    def on_confirm_unlink(self, _button: Any) -> None:
+    def on_confirm_unlink(self, _button: W.Button) -> None:
         """Unlinking the account."""
         self.panel.unlink(self.panel.confirm_unlink)
 
-    def on_cancel_unlink(self, _button: Any) -> None:
+    def on_cancel_unlink(self, _button: W.Button) -> None:
         self.panel.confirm_unlink = 0
 
-    def on_cancel_repair(self, _button: Any) -> None:
+    def on_cancel_repair(self, _button: W.Button) -> None:
         self.panel.cancel_repair()
 
     @on_error("Checking every link")
-    def on_verify_all(self, _button: Any) -> None:
+    def on_verify_all(self, _button: W.Button) -> None:
         """Checking every link."""
         self.panel.verify_all()
 
     @on_error("Reloading")
-    def on_reload(self, _button: Any) -> None:
+    def on_reload(self, _button: W.Button) -> None:
         """Reloading."""
         self.panel.load()
 

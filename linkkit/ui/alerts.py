@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from linkkit.ui.components import badge, bullet_list, button, esc, html_block, set_html
+from linkkit.ui.components import button, html_block, render, set_html
 
 if TYPE_CHECKING:
     from linkkit.linking import LinkService
+    from linkkit.monitor.alerts import Alert
+    from linkkit.monitor.registry import AlertDelivery
 
 __all__ = ["AlertsBanner", "AlertsList", "AlertsSource", "alert_html", "attach_alerts"]
 
@@ -52,7 +55,7 @@ class AlertsSource:
         self.monitor = Monitor(service, config=load_config())
         self.service = service
 
-    def alerts(self, shop_id: str | None = None) -> list[tuple[Any, Any]]:
+    def alerts(self, shop_id: str | None = None) -> list[tuple[AlertDelivery, Alert]]:
         """``(delivery, alert)`` pairs of the page's principal's shops, newest first; empty when the registry
         cannot be read."""
         from linkkit.errors import LinkkitError
@@ -74,22 +77,14 @@ def alert_html(*, kind: str, subject: str, title: str, url: str, detail: str = "
     label, tone = _KIND_BADGE.get(kind, (kind, "muted"))
     action = "Open" if kind == "repaired" else "Repair"
     headline = subject.removeprefix("[linkkit] ").removesuffix(f": {title}")
-    parts = [f"{badge(label, tone)} <strong>{esc(headline)}</strong>"]
-    if detail and full:
-        parts.append(f"<p>{esc(detail)}</p>")
-    if title:
-        parts.append(f"<p class='lk-alert-entry'>What to do — {esc(title)}</p>")
-    if steps and full:
-        parts.append(bullet_list(steps, ordered=True))
-    parts.append(f'<a class="lk-btn lk-btn-primary" href="{esc(url)}" target="_top" '
-                 f'aria-label="{esc(action)}: {esc(headline)}">{esc(action)}</a>')
-    return "".join(parts)
+    return render("alert.html", label=label, tone=tone, headline=headline, detail=detail, title=title,
+                  steps=steps, full=full, url=url, action=action)
 
 
 class AlertsBanner(W.VBox):
     """A banner with the newest unread alerts (at most ``limit``), each with its Repair link; hidden when none."""
 
-    def __init__(self, source: AlertsSource, *, shop_id: str | None = None, limit: int = 3, **kwargs: Any) -> None:
+    def __init__(self, source: AlertsSource, *, shop_id: str | None = None, limit: int = 3, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.source = source
         self.shop_id = shop_id
@@ -110,13 +105,14 @@ class AlertsBanner(W.VBox):
                 if len(found) > self.limit else "")
         count = f"{len(found)} alert{'s' if len(found) != 1 else ''} from the link monitor"
         set_html(self._html, f'<div class="lk-panel lk-panel-warn lk-alerts-banner" role="alert">'
-                             f"<strong>{esc(count)}</strong><ul class='lk-alerts'>{items}</ul>{more}</div>")
+                             f"<strong>{count}</strong><ul class='lk-alerts'>{items}</ul>{more}</div>")
 
 
 class AlertsList(W.VBox):
     """The accounts panel's "Alerts" tab: every unread alert in full, with Repair and Dismiss."""
 
-    def __init__(self, source: AlertsSource, *, on_change: Any = None, **kwargs: Any) -> None:
+    def __init__(self, source: AlertsSource, *, on_change: Callable[[], None] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.add_class("lk-card")
         self.source = source

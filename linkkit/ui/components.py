@@ -20,6 +20,7 @@ from typing import Any
 import anywidget
 import ipywidgets as W
 import traitlets
+from markupsafe import Markup
 
 from linkkit.models import Link, LinkStatus
 from linkkit.ui.errors import Problem, Reporter, on_error
@@ -129,7 +130,7 @@ def button(description: str, *, style: str = "", tooltip: str = "", disabled: bo
 
 def badge(text: str, kind: str = "muted") -> str:
     """A pill. ``text`` is escaped."""
-    return f'<span class="lk-badge lk-badge-{esc(kind)}">{esc(text)}</span>'
+    return str(Markup('<span class="lk-badge lk-badge-{}">{}</span>').format(kind, text))
 
 
 _STATUS_KIND = {
@@ -158,9 +159,9 @@ def check_note_html(link: Link) -> str:
     if link.last_check_failed_at is None:
         return ""
     why = _COULD_NOT_CHECK.get(link.last_check_failed_reason or "", "TikTok unavailable")
-    return (f'<span class="lk-check-note lk-small lk-amber" role="note">Last check failed — {esc(why)} '
-            f"({esc(format_time(link.last_check_failed_at))}). The status shown is from the check before."
-            "</span>")
+    return str(Markup('<span class="lk-check-note lk-small lk-amber" role="note">Last check failed — {} ({}). '
+                      "The status shown is from the check before.</span>").format(
+        why, format_time(link.last_check_failed_at)))
 
 
 def _now() -> datetime:
@@ -342,25 +343,8 @@ class PageUrl(anywidget.AnyWidget):
 
 
 def problem_html(problem: Problem) -> str:
-    """The troubleshooting entry of a problem, as HTML (everything escaped)."""
-    parts = [f'<div class="lk-problem" role="alert"><h3>{esc(problem.title)}</h3>']
-    if problem.message and problem.message != problem.title:
-        parts.append(f"<p>{esc(problem.message)}</p>")
-    if problem.violations:
-        parts.append("<ul>" + "".join(f"<li>{esc(v)}</li>" for v in problem.violations) + "</ul>")
-    if problem.meaning:
-        parts.append(f"<p><strong>What this means:</strong> {esc(problem.meaning)}</p>")
-    if problem.causes:
-        parts.append("<p><strong>Likely causes</strong></p><ul>")
-        parts.extend(f"<li>{esc(c)}</li>" for c in problem.causes)
-        parts.append("</ul>")
-    if problem.steps:
-        parts.append("<p><strong>What to do</strong></p><ol>")
-        parts.extend(f"<li>{esc(s)}</li>" for s in problem.steps)
-        parts.append("</ol>")
-    ref = f" · reference {esc(problem.error_id)}" if problem.error_id else ""
-    parts.append(f'<p class="lk-code">Reason code: {esc(problem.code)}{ref}</p></div>')
-    return "".join(parts)
+    """The troubleshooting entry of a problem, as HTML (``problem.html``, autoescaped)."""
+    return render("problem.html", p=problem)
 
 
 class ProblemView(W.VBox):
@@ -418,10 +402,11 @@ class LogView(W.Accordion):
 
     def _render(self, _change: Any = None) -> None:
         lines = self.reporter.lines or ["Nothing to report yet."]
-        self._pre.value = "<pre>" + esc("\n".join(lines)) + "</pre>"
+        self._pre.value = str(Markup("<pre>{}</pre>").format("\n".join(lines)))
         self.set_title(0, f"Activity log ({len(self.reporter.lines)})")
 
 
 def bullet_list(items: Iterable[str], ordered: bool = False) -> str:
     tag = "ol" if ordered else "ul"
-    return f"<{tag}>" + "".join(f"<li>{esc(i)}</li>" for i in items) + f"</{tag}>"
+    items_html = Markup("").join(Markup("<li>{}</li>").format(item) for item in items)
+    return str(Markup(f"<{tag}>") + items_html + Markup(f"</{tag}>"))  # noqa: S704 - tag is "ol" or "ul"

@@ -25,245 +25,47 @@ Example:
 
 from __future__ import annotations
 
-import enum
 import logging
-import os
-import secrets
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
-
-import traitlets
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from linkkit.errors import LinkError, LinkkitError
 from linkkit.models import LinkStatus, Role
-from linkkit.ui.errors import Reporter, guarded, on_error
-from linkkit.ui.tasks import BackgroundTasks, Watcher, pending_outcome
-from linkkit.web.relay import AttemptRelay
+from linkkit.ui.errors import guarded, on_error
+from linkkit.ui.steps import CALLBACK_PARAMS, Step, StepState, WizardStep, is_callback
+from linkkit.ui.tasks import pending_outcome
+from linkkit.ui.wizard_state import (
+    ATTEMPT_WATCH_SECONDS,
+    MESSAGE_GRACE_SECONDS,
+    WEB_BASE_ENV,
+    WizardState,
+    batched,
+    new_attempt,
+)
 
 if TYPE_CHECKING:
-    from linkkit.config import Settings
-    from linkkit.linking import LinkService
+    from linkkit.linking.sandbox_actions import SandboxActions
+    from linkkit.linking.types import AuthorizationResult
     from linkkit.models import Link, PendingAuthorization
+    from linkkit.rules import Violation
 
-#: Set by :mod:`linkkit.web` for the kernels of a server that has the ``/linkkit/`` routes.
-WEB_BASE_ENV = "LINKKIT_WEB_BASE"
-#: How long the original tab waits for the callback tab's specific message once the registry has the outcome.
-MESSAGE_GRACE_SECONDS = 3.0
-#: How long a press of Authorize is watched for before the tab stops waiting (TikTok tab never used).
-ATTEMPT_WATCH_SECONDS = 20 * 60
-
-
-def new_attempt() -> str:
-    """A one-off id for one press of Authorize (not a secret: it only names the press)."""
-    return secrets.token_urlsafe(12)
-
-__all__ = ["CALLBACK_PARAMS", "Step", "StepState", "Wizard", "is_callback"]
+__all__ = [
+    "ATTEMPT_WATCH_SECONDS", "CALLBACK_PARAMS", "MESSAGE_GRACE_SECONDS", "WEB_BASE_ENV", "Step", "StepState", "Wizard",
+    "WizardStep", "is_callback",
+]
 
 log = logging.getLogger(__name__)
 
-#: Query parameters that mark a page load as TikTok's redirect back to us.
-CALLBACK_PARAMS = ("code", "state", "error", "auth_code", "error_description")
 
-
-class Step(enum.IntEnum):
-    CONNECT = 0
-    CHOOSE = 1
-    AUTHORIZE = 2
-    SELLER_CENTER = 3
-    VERIFY = 4
-
-    @property
-    def title(self) -> str:
-        return (
-            "Connect Seller Center",
-            "Choose link type",
-            "Review permissions & authorize",
-            "Finish in Seller Center",
-            "Verify",
-        )[self.value]
-
-
-class StepState(enum.StrEnum):
-    LOCKED = "locked"
-    CURRENT = "current"
-    DONE = "done"
-    FAILED = "failed"
-
-
-def is_callback(query: str | None) -> bool:
-    """Whether a page's query string is an authorization callback."""
-    if not query:
-        return False
-    params = parse_qs(query.lstrip("?"))
-    return "state" in params or "error" in params or "code" in params or "auth_code" in params
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Wizard(BackgroundTasks, traitlets.HasTraits):
+class Wizard(WizardState):
     """State and actions of the linking wizard.
 
     Args:
         service: The :class:`~linkkit.linking.LinkService` every action goes through.
         poll_interval: Seconds between checks of a pending authorization or a link's status.
     """
-
-    step = traitlets.UseEnum(Step, default_value=Step.CONNECT)
-    states = traitlets.List(traitlets.Unicode(), default_value=["current"] + ["locked"] * 4)
-    busy = traitlets.Unicode("")  # what is running now; "" when idle
-    notice = traitlets.Unicode("")  # a neutral message for the current step (plain text)
-
-    # step 1
-    shops: traitlets.List[Any] = traitlets.List()
-    shop = traitlets.Any(None, allow_none=True)
-    shop_auth = traitlets.Any(None, allow_none=True)  # AuthorizationStart for the seller authorization
-    # step 2
-    overview = traitlets.Any(None, allow_none=True)
-    role = traitlets.Unicode("")  # "official" | "marketing" | ""
-    replace = traitlets.Bool(False)
-    # step 3
-    auth = traitlets.Any(None, allow_none=True)  # AuthorizationStart for Login Kit
-    expected_username = traitlets.Unicode("")
-    repair_link_id = traitlets.Int(0)
-    waiting_since = traitlets.Float(0.0)  # time.monotonic() when the person went to TikTok; 0 = not waiting
-    elapsed = traitlets.Int(0)
-    timed_out = traitlets.Bool(False)
-    # steps 4-5
-    link = traitlets.Any(None, allow_none=True)
-    seller_center_steps = traitlets.List(traitlets.Unicode())
-    seller_center_url = traitlets.Unicode("")
-    invitation = traitlets.Unicode("")  # "" | "sent" | "accepted"
-    verified = traitlets.Any(None, allow_none=True)  # the Link returned by verify()
-
-    attempt = traitlets.Unicode("")  # the id the Authorize link carries now (server routes only)
-
-    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, web_base: str | None = None,
-                 relay: AttemptRelay | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.service = service
-        self.poll_interval = poll_interval
-        self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
-        self._relay = relay
-        self.reporter = Reporter()
-        self._lock = threading.RLock()
-        self._task: threading.Thread | None = None
-        self._watcher = Watcher(self.reporter, poll_interval)
-        self._generation = 0  # bumped by start_over; stale background results are dropped
-        self.attempt = new_attempt()
-
-    # ------------------------------------------------------------------ plumbing
-
-    @property
-    def settings(self) -> Settings:
-        return self.service.settings
-
-    @property
-    def relay(self) -> AttemptRelay:
-        if self._relay is None:
-            self._relay = AttemptRelay.default()
-        return self._relay
-
-    @property
-    def server_routes(self) -> bool:
-        """Whether the server mints authorizations (``/linkkit/authorize``) for this page."""
-        return self.web_base is not None
-
-    def authorize_href(self, provider: str) -> str:
-        """Where the Authorize link of step 1 (``"shop"``) or step 3 (``"login"``) points now ("" = not ready)."""
-        if self.server_routes:
-            params: dict[str, str] = {}
-            if provider == "shop":
-                params["provider"] = "shop"
-            else:
-                if self.shop is None or not self.role:
-                    return ""
-                params.update(shop_id=self.shop.id, role=self.role)
-                if self.replace:
-                    params["replace"] = "1"
-                if self.repair_link_id:
-                    params["link_id"] = str(self.repair_link_id)
-                expected = self.expected_username.strip().lstrip("@")
-                if expected:
-                    params["expected"] = expected
-            params["attempt"] = self.attempt
-            return f"{(self.web_base or '/').rstrip('/')}/linkkit/authorize?{urlencode(params)}"
-        start = self.shop_auth if provider == "shop" else self.auth
-        return start.url if start is not None else ""
-
-    @property
-    def is_demo(self) -> bool:
-        """The service drives a demo world (the sandbox's emulated Seller Center, demo logins)."""
-        return getattr(self.service, "sandbox", None) is not None
-
-    def _service_now(self) -> datetime:
-        now = getattr(self.service, "now", None)
-        return now() if callable(now) else _now()
-
-    def state_of(self, step: Step) -> StepState:
-        return StepState(self.states[step])
-
-    def _set_state(self, step: Step, state: StepState) -> None:
-        states = list(self.states)
-        states[step] = state.value
-        self.states = states
-
-    def go(self, step: Step) -> None:
-        """Make ``step`` current; earlier steps count as done, later ones locked."""
-        with self._lock:
-            states = []
-            for s in Step:
-                if s < step:
-                    states.append(StepState.DONE.value)
-                elif s == step:
-                    states.append(StepState.CURRENT.value)
-                else:
-                    states.append(StepState.LOCKED.value)
-            self.notice = ""
-            self.states = states
-            self.step = step
-
-    def run(self, label: str, work: Callable[[], None], *, background: bool = True) -> None:
-        """Run ``work`` (already wrapped by ``on_error``) with ``busy`` set; in a thread unless told not to."""
-        generation = self._generation
-
-        def target() -> None:
-            try:
-                if generation == self._generation:
-                    guarded(self.reporter, work, label.rstrip("…"))
-            finally:
-                if generation == self._generation:
-                    self.busy = ""
-
-        self.reporter.clear()
-        self.launch(label, target, background=background)
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-        """Block until ``predicate()`` is true (tests)."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise TimeoutError("condition not met in time")
-            time.sleep(0.02)
-
-    def _stop_watching(self) -> None:
-        self._watcher.stop()
-
-    def _watch(self, name: str, tick: Callable[[], bool]) -> None:
-        """Call ``tick()`` every ``poll_interval`` seconds in a thread until it returns True or is stopped."""
-        generation = self._generation
-        self._watcher.interval = self.poll_interval
-        self._watcher.start(name, lambda: generation != self._generation or tick())
-
-    def close(self) -> None:
-        """Stop background polling."""
-        self._generation += 1
-        self._stop_watching()
 
     # ------------------------------------------------------------------ start, callback
 
@@ -275,6 +77,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.shops = list(self.service.connected_shops())
 
     @on_error("Opening the wizard")
+    @batched
     def start(self, query: str | None = None) -> None:
         """Opening the wizard."""
         # Finish a callback if this page load is one; else refresh the shops and wait for a shop authorization.
@@ -317,7 +120,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Finishing the authorization with TikTok…", work)
 
-    def _after_completion(self, result: Any) -> None:
+    @batched
+    def _after_completion(self, result: AuthorizationResult) -> None:
         provider = getattr(result, "provider", "")
         provider = getattr(provider, "value", provider)
         if provider == "shop":
@@ -327,6 +131,8 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self.notice = f"Seller Center authorized linkkit on {names}. Pick the shop to continue."
             return
         link = result.link
+        if link is None:
+            raise LinkError("The authorization finished but its link could not be found.", reason="link_not_found")
         self._load_link_context(link)
         self.link = link
         self._enter_seller_center()
@@ -335,6 +141,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             "Finish the link in Seller Center below."
         )
 
+    @batched
     def resume(self, shop_id: str | None = None) -> bool:
         """Open at the step the registry says a link is at: an authorized link not yet bound opens at step 4.
 
@@ -356,7 +163,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                        f"{self.shop.name if self.shop else 'your shop'}. Finish the link in Seller Center below.")
         return True
 
-    def _load_link_context(self, link: Any) -> None:
+    def _load_link_context(self, link: Link) -> None:
         shops = list(self.service.connected_shops())
         self.shops = shops
         self.shop = next((s for s in shops if s.id == link.shop_id), self.shop)
@@ -390,7 +197,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Reading your authorized shops from TikTok Shop…", work)
 
-    def _on_shop_authorized(self, pending: Any) -> None:
+    def _on_shop_authorized(self, pending: PendingAuthorization) -> None:
         self.shops = list(self.service.connected_shops())
         if self.step == Step.CONNECT:
             self.notice = "Seller Center authorization finished in the other tab. Pick the shop to continue."
@@ -416,7 +223,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 2: choose link type
 
-    def violations_for(self, role: str) -> list[Any]:
+    def violations_for(self, role: str) -> list[Violation]:
         """Rules that would refuse a new link of ``role`` before consent (replacing the Official is allowed)."""
         if self.overview is None:
             return []
@@ -424,6 +231,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         return list(self.overview.can_add(Role(role), replace=replacing))
 
     @on_error("Choosing the link type")
+    @batched
     def choose(self, role: str, *, replace_confirmed: bool = False) -> None:
         """Choosing the link type."""
         role_enum = Role(role)
@@ -450,6 +258,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
     # ------------------------------------------------------------------ step 3: permissions & authorize
 
     @on_error("Preparing the TikTok authorization")
+    @batched
     def mint_authorization(self) -> None:
         """Preparing the TikTok authorization."""
         if self.shop is None or not self.role:
@@ -483,6 +292,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         self.auth = start
         self._watch("authorization", lambda: self._tick_pending(start.pending_id, self._on_authorized))
 
+    @batched
     def went_to_tiktok(self, provider: str = "login") -> None:
         """The person pressed Authorize (step 1: ``"shop"``, step 3: ``"login"``): show the waiting state.
 
@@ -555,7 +365,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         retry = self.start_over_authorization if self.step == Step.AUTHORIZE else None
         self.reporter.report(exc, context="Authorization in the other tab", retry=retry)
 
-    def _on_authorized(self, pending: Any) -> None:
+    def _on_authorized(self, pending: PendingAuthorization) -> None:
         link_id = pending.result_link_id
         link = self._find_link(link_id) if link_id else None
         if link is None:
@@ -589,9 +399,10 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
     # ------------------------------------------------------------------ step 4: Seller Center
 
+    @batched
     def _enter_seller_center(self) -> None:
         self._stop_watching()
-        link = self.link
+        link = self.current_link
         self.seller_center_steps = list(self.service.seller_center_steps(link.id))
         automated = getattr(getattr(self.service, "seller_center", None), "automated", False)
         self.seller_center_url = (self.service.seller_center_url(link.shop_id) or "") if not automated else ""
@@ -612,7 +423,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             return True
         return self.step != Step.SELLER_CENTER
 
-    def _sandbox(self) -> Any:
+    def _sandbox(self) -> SandboxActions:
         actions = self.service.sandbox
         if actions is None:
             raise LinkError("Seller Center cannot be driven from here in live mode.", reason="link_not_found")
@@ -624,7 +435,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Sending the invitation."""
-            self._sandbox().send_invitation(self.link.id)
+            self._sandbox().send_invitation(self.current_link.id)
             self.invitation = "sent"
 
         self.run("Sending the invitation from Seller Center…", work)
@@ -635,7 +446,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Accepting the invitation."""
-            self._sandbox().accept_invitation(self.link.id)
+            self._sandbox().accept_invitation(self.current_link.id)
             self.invitation = "accepted"
 
         self.run("Accepting the invitation in the TikTok app…", work)
@@ -646,7 +457,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         def work() -> None:
             """Checking the link."""
-            self.service.confirm_binding(self.link.id)
+            self.service.confirm_binding(self.current_link.id)
             self._verify()
 
         self.run("Checking the link…", work)
@@ -663,9 +474,10 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
 
         self.run("Checking the link…", work)
 
+    @batched
     def _verify(self) -> None:
         self._stop_watching()
-        link = self.service.verify(self.link.id)
+        link = self.service.verify(self.current_link.id)
         self.link = link
         self.verified = link
         self.go(Step.VERIFY)
@@ -673,14 +485,16 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self._set_state(Step.VERIFY, StepState.FAILED)
 
     @on_error("Authorizing the same account again")
+    @batched
     def repair(self) -> None:
         """Authorizing the same account again."""
-        self.repair_link_id = self.link.id
-        self.role = self.link.role.value
+        self.repair_link_id = self.current_link.id
+        self.role = self.current_link.role.value
         self.replace = False
         self.go(Step.AUTHORIZE)
         self.mint_authorization()
 
+    @batched
     def open_repair(self, link_id: int) -> bool:
         """``?repair=<link_id>`` (an alert's Repair): reopen the wizard in update mode for that active link."""
         link = next((item for item in self.service.links() if item.id == link_id), None)
@@ -711,6 +525,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
         }[Step(nxt)]
 
     @on_error("Going back")
+    @batched
     def back(self) -> None:
         """Going back."""
         if not self.can_go_back():
@@ -726,10 +541,11 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
             self.overview = self.service.overview(self.shop.id)
         elif target == Step.AUTHORIZE:
             if self.link is not None:
-                self.repair_link_id = self.link.id
+                self.repair_link_id = self.current_link.id
             self.mint_authorization()
 
     @on_error("Going forward")
+    @batched
     def next(self) -> None:
         """Going forward."""
         if not self.can_go_next():
@@ -747,6 +563,7 @@ class Wizard(BackgroundTasks, traitlets.HasTraits):
                     self._set_state(Step.VERIFY, StepState.FAILED)
 
     @on_error("Starting over")
+    @batched
     def start_over(self, *, keep_shop: bool = False) -> None:
         """Starting over."""
         self._generation += 1
