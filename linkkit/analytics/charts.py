@@ -171,13 +171,15 @@ def _layout(title: str, definition: str, caption: str, *, name: str, date_axis: 
     }
 
 
-def _legend_rows(figure: Figure, width: int = 400) -> int:
-    """Rows the legend needs on a ``width`` px wide chart (an entry: ~40 px of symbol and 6.5 px a character)."""
+def _legend_rows(figure: Figure, width: int = 340) -> int:
+    """Rows the legend needs on a ``width`` px wide chart (an entry: ~50 px of symbol and gap, 7 px a character).
+
+    340 px is what a chart gets on a 420 px screen inside the dashboard's padding."""
     names = [str(trace.get("name")) for trace in figure.get("data", [])
              if trace.get("showlegend", True) is not False and trace.get("name")]
     if not names:
         return 0
-    per_row = max(1, width // (40 + int(6.5 * max(len(name) for name in names))))
+    per_row = max(1, width // (50 + 7 * max(len(name) for name in names)))
     return -(-len(names) // per_row)
 
 

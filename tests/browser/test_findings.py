@@ -160,6 +160,9 @@ def check_chart_layout(page: Any) -> list[str]:
                 problems.append(f"{chart['name'][:40]}: clipped {part} outside {frame}")
             if chart["legend"] is not None and overlaps(chart["legend"], part):
                 problems.append(f"{chart['name'][:40]}: legend {chart['legend']} overlaps {part}")
+        legend = chart["legend"]
+        if legend is not None and legend["y"] + legend["height"] > frame["y"] + frame["height"] + 1:
+            problems.append(f"{chart['name'][:40]}: legend {legend} cut off below {frame}")
     return problems
 
 
