@@ -222,3 +222,24 @@ def test_the_wizard_tab_shows_the_specific_cause_and_no_internals(context: Any, 
         for internal in ("Traceback", "[REDACTED]", 'File "', ".py\", line", "E001", "TikTok log ID"):
             assert internal not in shown, internal
     assert not any(link.account.username == "london.creator" for link in dashboard.service().links(MAPLE))
+
+
+def test_a_tiktok_outage_keeps_connected_with_a_note(context: Any, dashboard: Dashboard) -> None:
+    """Finding 9 (outage): "couldn't check" keeps the status; the row never turns "Needs attention"."""
+    import requests
+
+    dashboard.connect_shop()
+    dashboard.link(Role.MARKETING, "maple.deals")
+    panel = open_panel(context, dashboard, "@maple.deals")
+    faults = f"{dashboard.sandbox_url.rstrip('/')}/_sandbox/faults"
+    requests.post(faults, json={"kind": "http_503", "count": 30, "path_prefix": "/v2/user/info/"},
+                  timeout=10).raise_for_status()
+    try:
+        link_row(panel, "@maple.deals").get_by_role("button", name="Verify now").click()
+        panel.get_by_text("Last check failed — TikTok unavailable").first.wait_for()
+    finally:
+        requests.delete(faults, timeout=10).raise_for_status()
+    row = link_row(panel, "@maple.deals")
+    assert row.locator(".lk-badge-ok", has_text="Connected").count() == 1
+    assert "Needs attention" not in panel.inner_text("body")
+    shot(panel, "finding-9-outage-keeps-connected")
