@@ -8,7 +8,7 @@ registry, drives Debian's Chromium through the journeys a seller takes and saves
 - a denied consent (``wizard-3-denied``) and a link awaiting evidence (``wizard-4-awaiting-evidence``);
 - the panel: links (``panel-1-links``), the 24-hour unlink refusal, history, troubleshooter, analytics;
 - Cedar Goods' links imported from Seller Center and its history (``panel-7-cedar-imported``, ``-history``);
-- the panel at 420 px.
+- the panel and its analytics at 420 px.
 
 Usage:  python benchmarks/screenshots.py [--only NAME ...] [--out docs/screenshots]
 """
@@ -173,6 +173,9 @@ def panel(s: Shooter) -> None:
     narrow = s.page(s.demo.panel_url, NARROW)
     link_row(narrow, "@maple.official").wait_for()
     s.shot(narrow, "panel-1-links-420px")
+    narrow.get_by_role("tab", name="Analytics").click()
+    narrow.locator(".js-plotly-plot").nth(2).wait_for(timeout=90_000)
+    s.shot(narrow, "panel-6-analytics-420px")
 
 
 def cedar(s: Shooter) -> None:

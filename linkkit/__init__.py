@@ -6,6 +6,8 @@ Example:
     'Official'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from linkkit.config import Settings
 from linkkit.errors import (
     AuthorizationDenied,
@@ -20,7 +22,6 @@ from linkkit.errors import (
     StateMismatch,
     TokenExchangeError,
 )
-from linkkit.linking import AuthorizationResult, AuthorizationStart, LinkService, ShopOverview
 from linkkit.models import (
     CheckName,
     Link,
@@ -34,7 +35,24 @@ from linkkit.models import (
     TikTokAccount,
 )
 
+if TYPE_CHECKING:
+    from linkkit.linking import AuthorizationResult, AuthorizationStart, LinkService, ShopOverview
+
 __version__ = "0.1.0"
+
+#: Names served from :mod:`linkkit.linking` on first use: importing it loads the registry (SQLAlchemy) and the
+#: HTTP clients, which ``import linkkit`` (and so every dashboard kernel's first line) should not pay for.
+_LAZY = {"AuthorizationResult", "AuthorizationStart", "LinkService", "ShopOverview"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from linkkit import linking
+
+        value = getattr(linking, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'linkkit' has no attribute {name!r}")
 
 __all__ = [
     "AuthorizationDenied",

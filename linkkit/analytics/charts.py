@@ -10,7 +10,8 @@ What every chart does:
 - its title says what it shows and how it is defined (GMV by payment time, per currency);
 - money is never summed across currencies: traces are split per currency and say which;
 - x axes of daily series are date axes (ISO dates), never seconds;
-- the legend sits above the plot and the caption below it, so they never overlap;
+- titles and captions wrap to fit a 420 px screen and the margins are sized to them, so nothing is clipped;
+- the legend sits right of the plot, between the title and the caption, so it overlaps neither;
 - an empty chart says why it is empty (``reason``);
 - :data:`PLOTLY_CONFIG` removes the cloud, share and "edit in Chart Studio" buttons and the plotly logo,
   and leaves a minimal modebar (download as PNG, reset axes).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import html
 import logging
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -91,6 +93,7 @@ GMV_SHORT = "GMV by payment time, cancelled and refunded orders included"
 
 def mime_bundle(figure: Figure) -> dict[str, Any]:
     """The plotly mime bundle for ``figure`` with :data:`PLOTLY_CONFIG` (what Voila renders offline)."""
+    figure = fitted(figure)
     return {
         "application/vnd.plotly.v1+json": {
             "data": figure["data"],
@@ -105,40 +108,94 @@ def _dates(values: Iterable[Any]) -> list[str]:
     return [str(d) for d in pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d")]
 
 
+#: Height of the plot area, the band under it for the x axis's labels, and one legend row (pixels).
+PLOT_HEIGHT, AXIS_BAND, LEGEND_ROW = 250, 40, 20
+
+#: Characters per line for wrapped chart text: a 420 px screen fits these at their font sizes.
+TITLE_CHARS, DEFINITION_CHARS, CAPTION_CHARS = 40, 60, 66
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` escaped and wrapped into lines of at most ``width`` characters (plotly text does not wrap)."""
+    return [html.escape(line) for line in textwrap.wrap(text, width)] or [""]
+
+
 def _layout(title: str, definition: str, caption: str, *, name: str, date_axis: bool = True) -> dict[str, Any]:
+    """Title and definition on top, caption under the x axis, legend to the side of the plot.
+
+    Every text is wrapped to fit a 420 px screen and the margins are sized from the number of lines, so neither
+    the title nor the caption is clipped; the legend sits right of the plot area, between the title band and the
+    caption band, so it cannot overlap either.
+    """
+    heading = "<br>".join(f"<b>{line}</b>" for line in _wrap(title, TITLE_CHARS))
+    defined = "<br>".join(_wrap(definition, DEFINITION_CHARS)) if definition else ""
+    title_lines = heading.count("<br>") + 1 + (defined.count("<br>") + 1 if defined else 0)
+    caption_lines = _wrap(caption, CAPTION_CHARS) if caption else []
     return {
-        "meta": {"name": name},
+        "meta": {"name": name, "caption": caption},
         "title": {
-            "text": f"<b>{html.escape(title)}</b><br><span style='font-size:11px;color:#555'>"
-            f"{html.escape(definition)}</span>",
+            "text": heading + (f"<br><span style='font-size:11px;color:#555'>{defined}</span>" if defined else ""),
+            "font": {"size": 15},
             "x": 0,
+            "xref": "container",
             "xanchor": "left",
-            "y": 0.97,
+            "pad": {"l": 8},
+            "y": 1 - 14 / (PLOT_HEIGHT + 30 + 18 * title_lines + AXIS_BAND + 14 * len(caption_lines)),
+            "yref": "container",
             "yanchor": "top",
         },
         "plot_bgcolor": "white",
-        "height": 400,
-        # legend above the plot area (below the title), caption below the axis: they cannot overlap
-        "margin": {"l": 60, "r": 20, "t": 110, "b": 80},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        "height": PLOT_HEIGHT + 30 + 18 * title_lines + AXIS_BAND + 14 * len(caption_lines),
+        "margin": {"l": 56, "r": 12, "t": 30 + 18 * title_lines, "b": AXIS_BAND + 14 * len(caption_lines)},
+        "legend": {"orientation": "h", "x": 0, "xref": "container", "xanchor": "left", "yref": "container",
+                   "yanchor": "top", "y": 0, "font": {"size": 11}},  # placed under the caption by mime_bundle
         "annotations": [
             {
-                "text": html.escape(caption),
+                "text": "<br>".join(caption_lines),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
+                "xshift": -48,
                 "y": 0,
-                "yshift": -60,
+                "yshift": -(AXIS_BAND - 12),
                 "yanchor": "top",
                 "xanchor": "left",
                 "showarrow": False,
                 "align": "left",
                 "font": {"size": 10, "color": "#666"},
             }
-        ],
-        "xaxis": {"type": "date", "gridcolor": "#eee"} if date_axis else {"gridcolor": "#eee"},
-        "yaxis": {"gridcolor": "#eee"},
+        ] if caption_lines else [],
+        "xaxis": {"type": "date", "gridcolor": "#eee", "tickangle": 0, "nticks": 5} if date_axis else
+        {"gridcolor": "#eee", "automargin": True},
+        "yaxis": {"gridcolor": "#eee", "automargin": True},
     }
+
+
+def _legend_rows(figure: Figure, width: int = 340) -> int:
+    """Rows the legend needs on a ``width`` px wide chart (an entry: ~50 px of symbol and gap, 7 px a character).
+
+    340 px is what a chart gets on a 420 px screen inside the dashboard's padding."""
+    names = [str(trace.get("name")) for trace in figure.get("data", [])
+             if trace.get("showlegend", True) is not False and trace.get("name")]
+    if not names:
+        return 0
+    per_row = max(1, width // (50 + 7 * max(len(name) for name in names)))
+    return -(-len(names) // per_row)
+
+
+def fitted(figure: Figure) -> Figure:
+    """``figure`` with room for its legend below the caption, as many rows as a 420 px screen needs."""
+    rows = _legend_rows(figure)
+    if not rows:
+        return figure
+    layout = dict(figure["layout"])
+    band = LEGEND_ROW * rows + 8
+    margin = dict(layout.get("margin", {}))
+    margin["b"] = int(margin.get("b", AXIS_BAND)) + band
+    layout["margin"] = margin
+    layout["height"] = int(layout.get("height", PLOT_HEIGHT)) + band
+    layout["legend"] = {**layout.get("legend", {}), "y": band / layout["height"], "yanchor": "top"}
+    return {**figure, "layout": layout}
 
 
 def empty_figure(title: str, definition: str, reason: str, *, name: str) -> Figure:
@@ -146,7 +203,7 @@ def empty_figure(title: str, definition: str, reason: str, *, name: str) -> Figu
     layout = _layout(title, definition, "", name=name, date_axis=False)
     layout["annotations"] = [
         {
-            "text": html.escape(reason),
+            "text": "<br>".join(_wrap(reason, 44)),
             "xref": "paper",
             "yref": "paper",
             "x": 0.5,

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -40,11 +41,13 @@ from linkkit.ui.components import (
 from linkkit.ui.errors import Reporter, guarded, on_error
 from linkkit.ui.markup import header_html, info_panel_html, shop_label
 from linkkit.ui.tasks import BackgroundTasks, pending_outcome
+from linkkit.ui.wizard_state import WEB_BASE_ENV, new_attempt
 
 if TYPE_CHECKING:
     from linkkit.config import Settings
     from linkkit.linking import LinkService
     from linkkit.ui.analytics_view import AnalyticsView
+    from linkkit.web.relay import AttemptRelay
 
 __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
 
@@ -65,13 +68,20 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
     progress = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0))
     confirm_unlink = traitlets.Int(0)  # link id awaiting confirmation
     repair_link_id = traitlets.Int(0)
-    repair_auth = traitlets.Instance(AuthorizationStart, allow_none=True)
+    repair_auth = traitlets.Instance(AuthorizationStart, allow_none=True)  # kernel-minted (no server routes)
+    repair_href = traitlets.Unicode("")  # where Repair's "Authorize again" link points now
     message = traitlets.Unicode("")  # a neutral outcome ("@x unlinked.")
 
-    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, **kwargs: object) -> None:
+    def __init__(self, service: LinkService, *, poll_interval: float = 1.0, web_base: str | None = None,
+                 relay: AttemptRelay | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
+        # With linkkit's server routes, Repair's link is /linkkit/authorize (minted on press, bound to this
+        # browser by its cookie) exactly like the wizard's Authorize; without them the kernel mints.
+        self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
+        self._relay = relay
+        self._repair_attempt = ""
         self.reporter = Reporter()
         self._task: threading.Thread | None = None
         self._stop = threading.Event()
@@ -235,36 +245,88 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         if link is None:
             link = self.service.link(link_id)
 
+        if self.web_base is not None:  # the server mints when the seller presses the link
+            self._stop.set()
+            self.repair_auth = None
+            self.repair_link_id = link.id
+            self.repair_href = self._repair_route(link)
+            return
+
         def work() -> None:
             start = self.service.begin_authorization(link.shop_id, link.role, link_id=link.id)
             self.repair_auth = start
+            self.repair_href = start.url
             self.repair_link_id = link.id
-            self._watch_repair(start.pending_id, link.id)
+            self._watch_repair(link.id, pending_id=start.pending_id)
 
         self.run("Preparing the re-authorization…", work)
+
+    def _repair_route(self, link: Link) -> str:
+        from urllib.parse import urlencode
+
+        self._repair_attempt = new_attempt()
+        params = {"shop_id": link.shop_id, "role": link.role.value, "link_id": str(link.id),
+                  "attempt": self._repair_attempt}
+        return f"{(self.web_base or '/').rstrip('/')}/linkkit/authorize?{urlencode(params)}"
+
+    def repair_pressed(self) -> None:
+        """The seller pressed Repair's Authorize link: watch that press; a next press gets a new attempt."""
+        if self.web_base is None or not self.repair_link_id:
+            return
+        attempt = self._repair_attempt
+        link = next((item for item in self.links if item.id == self.repair_link_id), None) or self.service.link(
+            self.repair_link_id)
+        self.repair_href = self._repair_route(link)
+        self._watch_repair(link.id, attempt=attempt)
 
     def cancel_repair(self) -> None:
         self._stop.set()
         self.repair_auth = None
+        self.repair_href = ""
         self.repair_link_id = 0
 
-    def _watch_repair(self, pending_id: int, link_id: int) -> None:
+    @property
+    def relay(self) -> AttemptRelay:
+        if self._relay is None:
+            from linkkit.web.relay import AttemptRelay
+
+            self._relay = AttemptRelay.default()
+        return self._relay
+
+    def _watch_repair(self, link_id: int, *, pending_id: int = 0, attempt: str = "") -> None:
+        """Follow a repair's authorization: a kernel-minted ``pending_id``, or the server's press ``attempt``."""
         self._stop.set()
         stop = threading.Event()
         self._stop = stop
 
+        def refused(reason: str, message: str = "") -> bool:
+            from linkkit.errors import LinkkitError
+
+            self.repair_auth = None
+            self.repair_href = ""
+            self.repair_link_id = 0
+            entry = troubleshoot.entry(reason)
+            self.reporter.report(LinkkitError(message or entry.meaning, reason=entry.code), context="Repair")
+            return True
+
         def tick() -> bool:
-            outcome = pending_outcome(self.service.pending(pending_id), now=self.service.now())
+            pending = pending_id
+            if attempt:
+                record = self.relay.read(attempt)
+                if record is None:  # the press has not reached the server (yet)
+                    return False
+                if not record.pending_id:  # refused before anything was minted
+                    return refused(record.reason, record.message)
+                pending = record.pending_id
+            outcome = pending_outcome(self.service.pending(pending), now=self.service.now())
             if outcome is None:
                 return False
-            self.repair_auth = None
-            self.repair_link_id = 0
             if not outcome.ok:
-                from linkkit.errors import LinkkitError
-
-                entry = troubleshoot.entry(outcome.reason)
-                self.reporter.report(LinkkitError(entry.meaning, reason=entry.code), context="Repair")
-                return True
+                said = self.relay.outcome(pending) if attempt else None
+                return refused(outcome.reason, said.message if said is not None else "")
+            self.repair_auth = None
+            self.repair_href = ""
+            self.repair_link_id = 0
             link = self.service.verify(link_id)
             self.refresh()
             self.message = f"@{link.account.username} re-authorized: {link.status.label}."
@@ -343,6 +405,7 @@ class AccountsView(W.VBox):
                                           hint="Opens TikTok's permission page in a new tab")
         self._repair_cancel = button("Cancel")
         self._repair_cancel.on_click(self.on_cancel_repair)
+        self._repair_link.observe(lambda _change: self.on_repair_pressed(), names="clicks")
         self._repair = W.VBox([self._repair_text, W.HBox([self._repair_link, self._repair_cancel])])
         self._repair.add_class("lk-panel")
         self._repair.add_class("lk-panel-info")
@@ -480,7 +543,7 @@ class AccountsView(W.VBox):
                 f"<p><strong>Repair {esc(who)}.</strong> Sign in to TikTok as {esc(who)} in the new tab and keep "
                 "every permission ticked. The link keeps its record and history; this page updates by itself.</p>"
             )
-            self._repair_link.href = p.repair_auth.url if p.repair_auth is not None else ""
+            self._repair_link.href = p.repair_href
             self._repair.layout.display = ""
         else:
             self._repair.layout.display = "none"
@@ -577,6 +640,11 @@ class AccountsView(W.VBox):
 
     def on_cancel_unlink(self, _button: W.Button) -> None:
         self.panel.confirm_unlink = 0
+
+    @on_error("Following the re-authorization")
+    def on_repair_pressed(self) -> None:
+        """Following the re-authorization."""
+        self.panel.repair_pressed()
 
     def on_cancel_repair(self, _button: W.Button) -> None:
         self.panel.cancel_repair()

@@ -60,7 +60,8 @@ LOADING_SKELETON = (
         "<div style='display:inline-block;width:140px;height:44px;margin:4px;border-radius:6px;background:#eee'></div>"
         for _ in range(4)
     )
-    + "<div style='display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px;margin-top:8px'>"
+    + "<div style='display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,360px),1fr));gap:8px;"
+    "margin-top:8px'>"
     + "".join("<div style='height:220px;border-radius:6px;background:#f2f2f2'></div>" for _ in range(4))
     + "</div></div>"
 )
@@ -123,7 +124,7 @@ class AnalyticsView:
         dates = widgets.HBox([self._start, self._end])
         grid = widgets.GridBox(
             list(self._charts.values()),
-            layout={"grid_template_columns": "repeat(2, minmax(0, 1fr))", "grid_gap": "8px"},
+            layout={"grid_template_columns": "repeat(auto-fit, minmax(min(100%, 360px), 1fr))", "grid_gap": "8px"},
         )
         self._content = widgets.VBox(
             [filters, dates, self._tiles, grid, widgets.HBox([self._format, self._download, self._link])]
@@ -199,12 +200,16 @@ class AnalyticsView:
     def set_data(self, data: AnalyticsData) -> None:
         """Show ``data`` (rebuilds the model, the filter options and the charts)."""
         self._model = None if data.is_empty else DashboardModel(data)
-        self._empty.value = LOADING_SKELETON if self._loading() else EMPTY_MESSAGE
-        self._empty.layout.display = "" if self._model is None else "none"
-        self._content.layout.display = "none" if self._model is None else ""
         if self._model is None:
+            self._empty.value = LOADING_SKELETON if self._loading() else EMPTY_MESSAGE
+            self._empty.layout.display = ""
+            self._content.layout.display = "none"
             self._status.value = ""
             return
+        # with data, "No sales data yet" is never written: hiding it and writing it are separate messages to
+        # the page, and in between the page would show it
+        self._empty.layout.display = "none"
+        self._content.layout.display = ""
         self._busy = True
         try:
             self._shop.options = [("All shops", _ALL), *[(label, value) for label, value in self._model.shops()]]

@@ -33,7 +33,7 @@ def test_gmv_by_account_traces_and_change_markers() -> None:
     marker = fig.data[2]
     assert marker.marker.symbol == charts.CHANGE_SYMBOLS["replace"] and list(marker.text) == ["replace: ann → bob"]
     assert len(fig.layout.shapes) == 1
-    assert GMV_DEFINITION in fig.layout.annotations[0].text
+    assert GMV_DEFINITION in fig.layout.annotations[0].text.replace("<br>", " ")
 
 
 def test_gmv_by_account_keeps_top_accounts_and_sums_the_rest_per_currency() -> None:
@@ -85,7 +85,7 @@ def test_disruption_figure_shows_before_after_and_caveat() -> None:
     assert [t.name for t in fig.data] == ["before", "after"]
     assert list(fig.data[0].y) == [100.0] and list(fig.data[1].y) == [80.0]
     assert list(fig.data[0].x) == ["2025-01-05 unlink mia (7d)"]
-    assert fig.layout.annotations[0].text == DISRUPTION_CAVEAT
+    assert fig.layout.annotations[0].text.replace("<br>", " ") == DISRUPTION_CAVEAT == fig.layout.meta["caption"]
     many = pd.concat([dis.assign(change=float(i), username=f"u{i}") for i in range(30)], ignore_index=True)
     assert len(charts.disruption_figure(many, top=5)["data"][0]["x"]) == 5
 
@@ -134,7 +134,14 @@ def test_daily_charts_use_a_date_axis_and_titles_carry_the_definition() -> None:
     assert fig["data"][0]["x"] == ["2025-01-01", "2025-01-02"]
     assert fig["layout"]["xaxis"]["type"] == "date"
     assert "GMV by payment time" in fig["layout"]["title"]["text"] and "USD" in fig["layout"]["title"]["text"]
-    # legend above the plot area, caption below it: they cannot overlap
-    assert fig["layout"]["legend"]["yanchor"] == "bottom" and fig["layout"]["legend"]["y"] >= 1
+    # caption under the axis, wrapped for a 420 px screen; the legend in its own band under the caption
     caption = fig["layout"]["annotations"][0]
     assert caption["y"] == 0 and caption["yshift"] < 0 and caption["yanchor"] == "top"
+    lines = caption["text"].split("<br>")
+    assert len(lines) > 1 and all(len(line) <= charts.CAPTION_CHARS for line in lines)
+    shown = charts.fitted(fig)["layout"]
+    legend_top = shown["legend"]["y"] * shown["height"]  # pixels above the figure's bottom edge
+    caption_bottom = shown["margin"]["b"] + caption["yshift"] - 14 * len(lines)  # likewise
+    assert shown["legend"]["yref"] == "container" and shown["legend"]["yanchor"] == "top"
+    assert legend_top <= caption_bottom
+    assert charts.fitted(charts.funnel_figure(pd.DataFrame(columns=["channel"]))) is not None
