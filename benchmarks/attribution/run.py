@@ -10,6 +10,10 @@ other keys) and prints Markdown tables for the README.
 - **Dashboard**: the model's build time and peak RSS, and the redraw time of every filter kind, at 10M
   orders (``--dashboard-orders``); ``--with-100m`` also opens the dashboard on 100M orders once.
 
+Timing boundaries are the same for every variant: the clock starts with the Parquet paths and stops with
+the pandas result in hand; each variant's imports (``IMPORTS`` in ``variants.py``) run *before* the clock
+and are reported apart as ``median_import_s`` (excluded for all variants alike).
+
 The machine is shared: the load average at the start and end of each size is recorded beside the times.
 
 Example:
@@ -193,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             "results_agree": s["results_agree"],
             "loadavg_start": s["loadavg_start"],
         }
+        if "pandas" not in v:
+            row["pandas_note"] = "not run: ~18 GiB extrapolated from its 10M-30M peaks (24 GiB machine, shared)"
         table.append(row)
     ten = next((r for r in table if r["orders"] == 10_000_000), None)
     dash_worst = dash["worst_filter_median_s"]

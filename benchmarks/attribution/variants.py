@@ -3,7 +3,8 @@
 Task: credit every order to at most one link of its shop open at ``created_time`` (``linked_at <= t <
 unlinked_at``, open links never end): by role precedence (Official first), then the Marketing link opened
 earliest, then the smaller ``link_id``; orders with no open link are dropped; then GMV and order count per
-(shop, account, day). The generated orders carry no source content, so precedence decides every overlap.
+(shop, account, day, currency) — money is never summed across currencies, as in linkkit.
+The generated orders carry no source content, so precedence decides every overlap.
 
 Each rival is written in its strongest known form and applies the rule by hand, the same way: cut each
 shop's links into non-overlapping segments at every link start/end, keep the winning link per segment,
@@ -13,7 +14,7 @@ then put orders on segments:
 - polars: lazy ``join_where`` (shop equality + the two interval inequalities);
 - pandas: ``merge_asof`` on the segment starts with a categorical ``by`` key, then the end check.
 
-Every variant returns a pandas DataFrame ``shop_id, account_id, day, gmv, orders`` (pandas is what
+Every variant returns a pandas DataFrame ``shop_id, account_id, day, currency, gmv, orders`` (pandas is what
 analysts and charts see), so each pays for handing its result to pandas.
 """
 
@@ -59,7 +60,7 @@ def _segments_pandas(lk: pd.DataFrame) -> pd.DataFrame:
 
 def run_pandas(orders: Path, links: Path) -> pd.DataFrame:
     """pandas: ``merge_asof(by=shop)`` on segment starts (categorical key), end check, group by day."""
-    o = pd.read_parquet(orders, columns=["shop_id", "created_time", "amount"])
+    o = pd.read_parquet(orders, columns=["shop_id", "created_time", "amount", "currency"])
     seg = _segments_pandas(pd.read_parquet(links))
     shops = pd.CategoricalDtype(sorted(set(seg["shop_id"]) | set(o["shop_id"].unique())))
     o["t"] = o["created_time"].astype("int64")
@@ -70,7 +71,7 @@ def run_pandas(orders: Path, links: Path) -> pd.DataFrame:
     m = pd.merge_asof(o, seg, left_on="t", right_on="s", by="shop_id", direction="backward")
     m = m[m["s"].notna() & (m["t"] < m["e"])]
     m["day"] = m["created_time"].dt.tz_localize(None).dt.floor("D")
-    g = m.groupby(["shop_id", "account_id", "day"], as_index=False, sort=False, observed=True).agg(
+    g = m.groupby(["shop_id", "account_id", "day", "currency"], as_index=False, sort=False, observed=True).agg(
         gmv=("amount", "sum"), orders=("amount", "size")
     )
     return g
@@ -97,11 +98,11 @@ def run_duckdb(orders: Path, links: Path) -> pd.DataFrame:
         WHERE seg.e IS NOT NULL
         QUALIFY row_number() OVER (PARTITION BY seg.shop_id, seg.s ORDER BY l.rk, l.a, l.link_id) = 1
     ),
-    o AS (SELECT shop_id, epoch_us(created_time) AS t, amount FROM read_parquet('{orders}'))
-    SELECT o.shop_id, w.account_id, make_timestamp((t // 86400000000) * 86400000000) AS day,
+    o AS (SELECT shop_id, epoch_us(created_time) AS t, amount, currency FROM read_parquet('{orders}'))
+    SELECT o.shop_id, w.account_id, make_timestamp((t // 86400000000) * 86400000000) AS day, o.currency,
            sum(o.amount) AS gmv, count(*) AS orders
     FROM o JOIN win w ON o.shop_id = w.shop_id AND o.t >= w.s AND o.t < w.e
-    GROUP BY o.shop_id, w.account_id, t // 86400000000
+    GROUP BY o.shop_id, w.account_id, t // 86400000000, o.currency
     """
     return con.sql(q).to_arrow_table().to_pandas()
 
@@ -130,7 +131,9 @@ def run_polars(orders: Path, links: Path) -> pd.DataFrame:
         .unique(["shop_id", "s"], keep="first", maintain_order=True)
         .select(pl.col("shop_id").alias("seg_shop"), "s", "e", "account_id")
     )
-    o = pl.scan_parquet(orders).select("shop_id", pl.col("created_time").dt.epoch("us").alias("t"), "amount")
+    o = pl.scan_parquet(orders).select(
+        "shop_id", pl.col("created_time").dt.epoch("us").alias("t"), "amount", "currency"
+    )
     lf = (
         o.join_where(
             win,
@@ -138,7 +141,7 @@ def run_polars(orders: Path, links: Path) -> pd.DataFrame:
             pl.col("t") >= pl.col("s"),
             pl.col("t") < pl.col("e"),
         )
-        .group_by("shop_id", "account_id", (pl.col("t") // 86_400_000_000).alias("d"))
+        .group_by("shop_id", "account_id", (pl.col("t") // 86_400_000_000).alias("d"), "currency")
         .agg(pl.col("amount").sum().alias("gmv"), pl.len().alias("orders"))
         .with_columns((pl.col("d") * 86_400_000_000).cast(pl.Datetime("us")).alias("day"))
         .drop("d")

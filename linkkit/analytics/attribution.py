@@ -259,7 +259,7 @@ def _credit_ctes(
     where_t = "" if timeless else f"WHERE {t_expr} IS NOT NULL"
     ctes = f"""
         l AS (
-            SELECT CAST(link_id AS VARCHAR) AS link_id, shop_id, {acc} AS account,
+            SELECT row_number() OVER () AS _lk, CAST(link_id AS VARCHAR) AS link_id, shop_id, {acc} AS account,
                    lower(CAST({acc} AS VARCHAR)) AS account_key, role, epoch_us(linked_at) AS a,
                    coalesce(epoch_us(unlinked_at), {_FOREVER}) AS b
             FROM links
@@ -271,7 +271,7 @@ def _credit_ctes(
             SELECT shop_id, p AS s, lead(p) OVER (PARTITION BY shop_id ORDER BY p) AS e FROM pts
         ),
         win AS (
-            SELECT seg.shop_id, seg.s, seg.e, l.link_id, l.account, l.role
+            SELECT seg.shop_id, seg.s, seg.e, l._lk, l.link_id, l.account, l.role
             FROM seg JOIN l ON seg.shop_id = l.shop_id AND l.a <= seg.s AND seg.s < l.b
             WHERE seg.e IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY seg.shop_id, seg.s ORDER BY {rank}, l.a, l.link_id) = 1
@@ -283,20 +283,20 @@ def _credit_ctes(
     if src_expr is None:
         ctes += f"""
         credited AS (
-            SELECT o.*, w.link_id AS _link, w.account AS _account, w.role AS _role,
+            SELECT o.*, w._lk, w.link_id AS _link, w.account AS _account, w.role AS _role,
                    CASE WHEN w.link_id IS NOT NULL THEN 'precedence' END AS _by
             FROM o {join} win w ON o.shop_id = w.shop_id AND o._t >= w.s AND o._t < w.e
         )"""
     else:
         ctes += f"""
         by_rule AS (
-            SELECT o.*, w.link_id AS _link, w.account AS _account, w.role AS _role,
+            SELECT o.*, w._lk, w.link_id AS _link, w.account AS _account, w.role AS _role,
                    CASE WHEN w.link_id IS NOT NULL THEN 'precedence' END AS _by
             FROM (SELECT * FROM o WHERE _src IS NULL) o
             {join} win w ON o.shop_id = w.shop_id AND o._t >= w.s AND o._t < w.e
         ),
         by_content AS (
-            SELECT o.*, m.link_id AS _link, m.account AS _account, m.role AS _role,
+            SELECT o.*, m._lk, m.link_id AS _link, m.account AS _account, m.role AS _role,
                    CASE WHEN m.link_id IS NOT NULL THEN 'content' END AS _by
             FROM (SELECT * FROM o WHERE _src IS NOT NULL) o
             {join} l m ON o.shop_id = m.shop_id AND o._src = m.account_key AND o._t >= m.a AND o._t < m.b
@@ -351,7 +351,7 @@ def attribute_orders(
     frame = query(
         f"""
         WITH {ctes}
-        SELECT * EXCLUDE (_row, _t, _link, _account, _role, _by{", _src" if src else ""}),
+        SELECT * EXCLUDE (_row, _t, _lk, _link, _account, _role, _by{", _src" if src else ""}),
                CASE WHEN {pick} THEN _link END AS link_id,
                CASE WHEN {pick} THEN _account END AS username,
                CASE WHEN {pick} THEN _role END AS role,
@@ -435,21 +435,22 @@ def daily_gmv_by_link(
         keep=keep,
         left=include_unattributed,
     )
-    pick = "" if role is None else f"WHERE _role = {_sql_str(role)}"
+    # group on the link's integer key (cheaper than account and role strings), then name the link
+    pick = "" if role is None else f"WHERE l.role = {_sql_str(role)}"
     if include_unattributed and role is not None:
-        pick += " OR _role IS NULL"
+        pick += " OR g._lk IS NULL"
     order_by = f"ORDER BY shop_id, {acc} NULLS LAST, role NULLS LAST, day{cur}" if sort else ""
     return query(
         f"""
         WITH {ctes},
         g AS (
-            SELECT shop_id, _account, _role, {day_key} AS _day{cur}, sum(_amount) AS gmv, count(*) AS orders
-            FROM credited {pick}
+            SELECT shop_id, _lk, {day_key} AS _day{cur}, sum(_amount) AS gmv, count(*) AS orders
+            FROM credited
             GROUP BY ALL
         )
-        SELECT shop_id, _account AS {acc}, _role AS role,
+        SELECT g.shop_id, l.account AS {acc}, l.role AS role,
                {day_out} AS day{cur}, gmv, orders
-        FROM g {order_by}
+        FROM g LEFT JOIN l ON g._lk = l._lk {pick} {order_by}
         """,
         orders=orders,
         links=_link_cols(links, account_col),
