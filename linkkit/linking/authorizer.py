@@ -83,10 +83,12 @@ class Authorizer:
         state = new_state()
         expires = self._p.clock.now() + PENDING_TTL
         auth = self._p.clients.shop_auth()
-        pending_id = self._p.registry.add_pending(provider=Provider.SHOP, state=state, code_verifier=None,
-                                                  shop_id=None, role=None,
-                                                  redirect_uri=self._p.clients.app.redirect_uri, expires_at=expires)
-        self._p.event("authorization_started", detail="TikTok Shop seller authorization")
+        with self._p.registry.transaction() as conn:  # the pending row and its event: one commit
+            pending_id = self._p.registry.add_pending(provider=Provider.SHOP, state=state, code_verifier=None,
+                                                      shop_id=None, role=None, conn=conn,
+                                                      redirect_uri=self._p.clients.app.redirect_uri,
+                                                      expires_at=expires)
+            self._p.event("authorization_started", detail="TikTok Shop seller authorization", conn=conn)
         return AuthorizationStart(Provider.SHOP, auth.authorization_url(state=state), pending_id, expires)
 
     def begin_login(self, shop_id: str, role: Role, *, replace: bool = False, expected_username: str | None = None,
@@ -106,13 +108,14 @@ class Authorizer:
         state = new_state()
         expires = self._p.clock.now() + PENDING_TTL
         flow = self._p.login_flow(role)
-        pending_id = self._p.registry.add_pending(
-            provider=Provider.LOGIN_KIT, state=state, code_verifier=verifier, shop_id=shop_id, role=role,
-            redirect_uri=flow.redirect_uri, expires_at=expires, link_id=link_id,
-            expected_username=(expected_username or "").lstrip("@") or None, replace=replace,
-        )
-        self._p.event("authorization_started", shop_id=shop_id, link_id=link_id, role=role.value,
-                      detail="repair" if link_id else ("replace" if replace else ""))
+        with self._p.registry.transaction() as conn:  # the pending row and its event: one commit
+            pending_id = self._p.registry.add_pending(
+                provider=Provider.LOGIN_KIT, state=state, code_verifier=verifier, shop_id=shop_id, role=role,
+                redirect_uri=flow.redirect_uri, expires_at=expires, link_id=link_id,
+                expected_username=(expected_username or "").lstrip("@") or None, replace=replace, conn=conn,
+            )
+            self._p.event("authorization_started", shop_id=shop_id, link_id=link_id, role=role.value,
+                          detail="repair" if link_id else ("replace" if replace else ""), conn=conn)
         return AuthorizationStart(Provider.LOGIN_KIT, flow.authorization_url(state=state, code_verifier=verifier),
                                   pending_id, expires)
 

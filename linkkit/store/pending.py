@@ -30,8 +30,9 @@ class PendingMixin(StoreBase):
 
     def add_pending(self, *, provider: Provider, state: str, code_verifier: str | None, shop_id: str | None,
                     role: Role | None, redirect_uri: str, expires_at: datetime, link_id: int | None = None,
-                    expected_username: str | None = None, replace: bool = False) -> int:
-        with self._write() as conn:
+                    expected_username: str | None = None, replace: bool = False,
+                    conn: Connection | None = None) -> int:
+        with self._maybe(conn) as conn:
             if code_verifier:
                 self._check_keys(conn)
             result = conn.execute(pending.insert().values(
