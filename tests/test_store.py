@@ -98,6 +98,18 @@ def test_sqlite_runs_in_wal_mode(sqlite_url: str, secret_key: str, open_store: C
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_closed_registry_refuses_use_instead_of_opening_a_new_pool(store: Store) -> None:
+    """A page's polling thread that outlives its page must not reopen the database behind the owner's back: a
+    disposed engine would quietly start a fresh pool whose connections nobody closes (on PostgreSQL, a
+    ResourceWarning when they are collected)."""
+    store.close()
+    with pytest.raises(RegistryError) as raised:
+        store.shops()
+    assert raised.value.reason == "registry_error"
+    assert store.engine.pool.checkedin() == 0 and store.engine.pool.checkedout() == 0
+    store.close()  # idempotent
+
+
 def test_migrate_is_idempotent(store: Store, registry_url: str, secret_key: str,
                                open_store: Callable[..., Store]) -> None:
     again = open_store(registry_url, TokenBox(secret_key))

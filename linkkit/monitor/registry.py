@@ -208,7 +208,7 @@ class MonitorRegistry:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect().execution_options(immediate=True) as conn, conn.begin():
+            with self.store.connect(immediate=True) as conn, conn.begin():
                 yield conn
         except IntegrityError:
             raise
@@ -218,7 +218,7 @@ class MonitorRegistry:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn:
+            with self.store.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise RegistryError(f"The monitor could not read the registry: {type(exc).__name__}") from exc

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from linkkit.crypto import TokenBox
+from linkkit.errors import RegistryError
 from linkkit.store import database
 from linkkit.store.database import (
     check_url,
@@ -65,6 +66,7 @@ class StoreBase:
         if url.startswith("sqlite"):
             make_private_sqlite_file(url)
         self.engine = self._make_engine(url)
+        self._closed = False
         try:
             self.migrate()
         except BaseException:
@@ -126,10 +128,21 @@ class StoreBase:
             current = MigrationContext.configure(conn).get_current_revision()
         return int(current) if current else 0
 
+    def connect(self, *, immediate: bool = False) -> Connection:
+        """A connection from the pool (``immediate``: SQLite takes the write lock at BEGIN).
+
+        Raises:
+            RegistryError: The registry was closed. A closed engine would quietly open a fresh pool that nobody
+                disposes of; a background thread still polling after its page closed gets this error instead.
+        """
+        if self._closed:
+            raise RegistryError("The registry was closed; open it again to use it", reason="registry_error")
+        return self.engine.connect().execution_options(immediate=immediate)
+
     @contextmanager
     def _write(self, *, immediate: bool = True) -> Iterator[Connection]:
         try:
-            with self.engine.connect().execution_options(immediate=immediate) as conn, conn.begin():
+            with self.connect(immediate=immediate) as conn, conn.begin():
                 yield conn
         except IntegrityError as exc:
             raise integrity_to_error(exc) from exc
@@ -139,7 +152,7 @@ class StoreBase:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn:
+            with self.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
             raise database_error(exc, self.url, "could not be read") from exc
@@ -177,6 +190,8 @@ class StoreBase:
             yield conn
 
     def close(self) -> None:
+        """Close every pooled connection; later use raises :class:`RegistryError` (idempotent)."""
+        self._closed = True
         self.engine.dispose()
 
 
