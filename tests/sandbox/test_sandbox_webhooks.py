@@ -73,6 +73,10 @@ def _hooks(sb) -> dict[str, Any]:
     return sb.get("/_sandbox/webhooks").json()
 
 
+def _states(sb) -> list[str]:
+    return [d["state"] for d in _hooks(sb)["deliveries"]]
+
+
 def _configure(sb, receiver, retry_scale=1.0) -> None:
     r = sb.post("/_sandbox/webhooks", json={"url": receiver.url, "retry_scale": retry_scale})
     assert r.status_code == 200 and r.json()["url"] == receiver.url
@@ -99,6 +103,8 @@ def test_deauthorization_posts_a_signed_type_6_event_per_shop(sb, receiver):
     assert all(abs(p["timestamp"] - now) < 60 for p in payloads)
     ids = [p["tts_notification_id"] for p in payloads]
     assert len(set(ids)) == 2 and all(len(i) == 19 and i.isdigit() for i in ids)
+    # The receiver answers before the sandbox records the answer: wait for the record, not the request.
+    assert wait_until(lambda: _states(sb) == ["delivered", "delivered"], timeout=TIMEOUT)
     hooks = _hooks(sb)
     assert [(d["type_name"], d["state"], d["signature"]) for d in hooks["deliveries"]] == [
         ("SELLER_DEAUTHORIZATION", "delivered", "[redacted]")
@@ -135,8 +141,8 @@ def test_a_500_is_retried_with_the_same_id(sb, receiver):
     first, second = receiver.payloads()
     assert first == second  # a retry is the same event, byte for byte
     assert receiver.received[0][1] == receiver.received[1][1]
+    assert wait_until(lambda: _states(sb) == ["delivered"], timeout=TIMEOUT)
     (delivery,) = _hooks(sb)["deliveries"]
-    assert delivery["state"] == "delivered"
     assert [a["status"] for a in delivery["attempts"]] == [500, 200]
     gap = delivery["attempts"][1]["at"] - delivery["attempts"][0]["at"]
     assert gap >= 120 * 0.001
