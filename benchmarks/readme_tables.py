@@ -137,17 +137,33 @@ def _mutation(r: dict[str, Any]) -> list[str]:
 
 
 def _monitor(r: dict[str, Any]) -> list[str]:
-    out = ["### Health monitor pass (`benchmarks/monitor_pass.py`)", "", "| links / shops | s | links/s | peak MiB |",
-           "|---|---|---|---|"]
+    out = ["### Health monitor pass (`benchmarks/monitor_pass.py`)", "",
+           "| links / shops | concurrency | s | links/s | peak MiB | TikTok requests per link |", "|---|---|---|---|---|---|"]
     for row in r.get("runs", [r]):
-        out.append(f"| {row.get('links')} / {row.get('shops')} | {_n(row.get('seconds'), 1)} | "
-                   f"{_n(row.get('links_per_second'), 1)} | {_n(row.get('peak_rss_mib'), 0)} |")
+        out.append(f"| {row.get('links'):,} / {row.get('shops'):,} | {row.get('concurrency')} | "
+                   f"{_n(row.get('seconds'), 1)} | {_n(row.get('links_per_second'), 1)} | "
+                   f"{_n(row.get('peak_rss_mib'), 0)} | {_n(row.get('requests_total_per_link'), 2)} |")
+    if r.get("target"):
+        out += ["", f"Target: {r['target']}."]
     return out
+
+
+def _soak(r: dict[str, Any]) -> list[str]:
+    start, end, peak = r["start"], r["end"], r["peak"]
+    return ["### Soak: many tabs over time (`benchmarks/soak.py`)", "",
+            f"{r['contexts']} browser contexts for {_n(r['minutes'], 0)} minutes ({r['outcomes'].get('iterations')} "
+            f"journeys; measured {r['measured_at'][:10]}).", "",
+            "| | kernels | RSS MiB | open files |", "|---|---|---|---|",
+            f"| start | {start['kernels']} | {_n(start['rss_mib'], 0)} | {start['fds']} |",
+            f"| peak | {peak['kernels']} | {_n(peak['rss_mib'], 0)} | {peak['fds']} |",
+            f"| {_n(r['settle_s'], 0)} s after the last tab closed | {end['kernels']} | {_n(end['rss_mib'], 0)} | "
+            f"{end['fds']} |", "",
+            f"Kernels back to the start: {'yes' if r['kernels_back'] else 'no'}; {r['errors']} driver errors."]
 
 
 SECTIONS = (("link_flow", _link_flow), ("attribution", _attribution), ("dashboard_tti", _tti),
             ("analytics_tti", _analytics_tti),
-            ("monitor", _monitor), ("mutation", _mutation))
+            ("monitor_pass", _monitor), ("soak", _soak), ("mutation", _mutation))
 
 
 def render(results: dict[str, Any]) -> str:
