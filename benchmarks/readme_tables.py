@@ -138,7 +138,8 @@ def _mutation(r: dict[str, Any]) -> list[str]:
 
 def _monitor(r: dict[str, Any]) -> list[str]:
     out = ["### Health monitor pass (`benchmarks/monitor_pass.py`)", "",
-           "| links / shops | concurrency | s | links/s | peak MiB | TikTok requests per link |", "|---|---|---|---|---|---|"]
+           "| links / shops | concurrency | s | links/s | peak MiB | TikTok requests per link |",
+           "|---|---|---|---|---|---|"]
     for row in r.get("runs", [r]):
         out.append(f"| {row.get('links'):,} / {row.get('shops'):,} | {row.get('concurrency')} | "
                    f"{_n(row.get('seconds'), 1)} | {_n(row.get('links_per_second'), 1)} | "
