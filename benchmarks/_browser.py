@@ -60,8 +60,11 @@ class Demo:
 
 
 @contextmanager
-def demo_stack(*, preheat: bool = True, pool_size: int = 1) -> Iterator[Demo]:
-    """Start sandbox + Voila on free ports over a fresh registry; stop and clean up afterwards."""
+def demo_stack(*, preheat: bool = True, pool_size: int = 1, **stack_options: Any) -> Iterator[Demo]:
+    """Start sandbox + Voila on free ports over a fresh registry; stop and clean up afterwards.
+
+    ``stack_options`` go to :class:`linkkit.stack.Stack` (e.g. ``cull_idle_timeout``).
+    """
     from linkkit.cli import Stack, free_port
     from linkkit.config import Settings
 
@@ -74,7 +77,7 @@ def demo_stack(*, preheat: bool = True, pool_size: int = 1) -> Iterator[Demo]:
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     }
     stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env,
-                  quiet=True, preheat=preheat, pool_size=pool_size)
+                  quiet=True, preheat=preheat, pool_size=pool_size, **stack_options)
     stack.start()
     try:
         settings = Settings(mode="sandbox", sandbox_url=stack.sandbox_url, public_url=stack.public_url,

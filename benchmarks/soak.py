@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._browser import CHROMIUM, CHROMIUM_ARGS, MAPLE, Demo, demo_stack  # noqa: E402
+from linkkit.stack import CULL_IDLE_TIMEOUT, CULL_INTERVAL  # noqa: E402
 
 SHOP_LABEL = "Maple & Co — US · Local seller"
 MARKETING = ["maple.deals", "maple.studio", "maple.live", "maple.unbox", "maple.extra"]
@@ -227,10 +228,11 @@ def settle(demo: Demo, baseline_kernels: int, seconds: float) -> float:
     return round(time.monotonic() - start, 1)
 
 
-def run(minutes: float, contexts: int, settle_seconds: float) -> dict[str, Any]:
+def run(minutes: float, contexts: int, settle_seconds: float, cull_idle: int = CULL_IDLE_TIMEOUT) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     errors: list[str] = []
-    with demo_stack(preheat=True, pool_size=1) as demo:
+    interval = min(CULL_INTERVAL, max(10, cull_idle // 4))
+    with demo_stack(preheat=True, pool_size=1, cull_idle_timeout=cull_idle, cull_interval=interval) as demo:
         demo.connect_shop()
         deadline = time.monotonic() + 120  # the preheated kernels start after Voila answers
         while _kernels(demo) < 2 and time.monotonic() < deadline:
@@ -268,6 +270,7 @@ def run(minutes: float, contexts: int, settle_seconds: float) -> dict[str, Any]:
         print(f"end (after {waited} s settling): {end}", flush=True)
     return {
         "minutes": minutes, "contexts": contexts, "driven_s": driven, "settle_s": waited,
+        "cull_idle_timeout_s": cull_idle, "cull_interval_s": interval,
         "start": start, "peak": peak, "end": end, "outcomes": dict(outcomes),
         "errors": len(errors), "error_samples": sorted(Counter(errors).items(), key=lambda kv: -kv[1])[:20],
         "samples": samples, "kernels_back": end["kernels"] == start["kernels"],
@@ -281,12 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contexts", type=int, default=10, help="browser contexts at once (default 10)")
     parser.add_argument("--settle", type=float, default=120.0,
                         help="seconds at most to wait for the kernel count to come back (default 120)")
+    parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_TIMEOUT,
+                        help="seconds an orphaned kernel (no page connected) may idle before Voila shuts it down "
+                             f"(default: the product's {CULL_IDLE_TIMEOUT}); shorter to see culling within a run")
     parser.add_argument("--save", action="store_true", help="write the 'soak' key of benchmarks/results.json")
     parser.add_argument("--shots", type=Path, help="save screenshots of the first five errors in this folder")
     args = parser.parse_args(argv)
     global SHOTS
     SHOTS = args.shots
-    result = run(args.minutes, args.contexts, args.settle)
+    result = run(args.minutes, args.contexts, args.settle, args.cull_idle)
     print(json.dumps(result, indent=2))
     if args.save:
         from benchmarks._results import save

@@ -542,7 +542,7 @@ def _parser() -> argparse.ArgumentParser:
     add_monitor_subcommand(sub)
     from linkkit.cli_access import add_subcommand as add_access_subcommand
 
-    add_access_subcommand(sub)
+    add_access_subcommand(sub, shop_id=_shop_id)
     return parser
 
 

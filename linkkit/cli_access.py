@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
-
-from linkkit.errors import LinkkitError
 
 __all__ = ["add_subcommand", "run"]
 
 
-def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``access`` to linkkit's sub-commands (``subparsers`` from ``parser.add_subparsers()``)."""
+def add_subcommand(subparsers: Any, *, shop_id: Callable[[str], str] = str) -> argparse.ArgumentParser:
+    """Add ``access`` to linkkit's sub-commands (``subparsers`` from ``parser.add_subparsers()``; ``shop_id``
+    checks the SHOP argument, as every other command's ``--shop`` does)."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "access", help="who may act on a shop: grant, revoke, list",
         description="Give another user access to a shop you own, take it away, or list who has access. "
                     "You act as LINKKIT_ACTOR, JUPYTERHUB_USER or your operating-system user.")
     parser.add_argument("action", choices=("grant", "revoke", "list"),
                         help="grant USER access, revoke it, or list who has access")
-    parser.add_argument("shop", metavar="SHOP", help="the shop id (see `linkkit status`)")
+    parser.add_argument("shop", metavar="SHOP", type=shop_id, help="the shop id (see `linkkit status`)")
     parser.add_argument("user", metavar="USER", nargs="?", help="the user to grant or revoke")
     parser.add_argument("--owner", action="store_true", help="with grant: make USER an owner (can grant too)")
     parser.add_argument("--json", action="store_true", help="with list: print JSON")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, access_parser=parser)
     return parser
 
 
@@ -36,8 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from linkkit.config import Settings
     from linkkit.linking import LinkService
 
-    if args.action != "list" and not args.user:
-        raise LinkkitError(f"`linkkit access {args.action}` needs a USER.", reason="invalid_input")
+    # Usage errors (exit 2, one line, before anything runs), like argparse's own.
+    if args.action != "list" and not (args.user or "").strip():
+        args.access_parser.error(f"`{args.action}` needs a USER")
+    if args.action == "list" and args.user is not None:
+        args.access_parser.error(f"`list` takes no USER (unrecognized argument: {args.user})")
+    if args.action == "list" and args.owner:
+        args.access_parser.error("--owner goes with grant only")
     service = LinkService.from_settings(Settings.load())
     try:
         if args.action == "grant":

@@ -331,8 +331,10 @@ IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\b[A-Z]\d{3,}\b|\b(?:[A-Za-z]+ 
 
 
 def _ui_strings() -> list[str]:
-    """Every string the UI modules hold (f-strings with their placeholders blanked)."""
-    found = []
+    """Every string the UI modules hold (f-strings with their placeholders blanked) and the text of the UI's Jinja
+    templates (``{{ … }}`` and ``{% … %}`` blanked)."""
+    found = [re.sub(r"{{.*?}}|{%.*?%}", "\0", path.read_text(encoding="utf-8"))
+             for path in sorted((UI_DIR / "templates").glob("*.html"))]
     for path in sorted(UI_DIR.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

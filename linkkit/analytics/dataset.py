@@ -34,11 +34,17 @@ class ShopSource:
         shop_id: The shop's id (as the registry stores it).
         shop_cipher: The cipher from Get Authorized Shops.
         tz: The shop's registered time zone (used for ``video_post_time``).
+        name: The shop's name, for progress messages a seller reads (the id when empty).
     """
 
     shop_id: str
     shop_cipher: str
     tz: str = "UTC"
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.shop_id
 
 
 @dataclass(frozen=True)
@@ -126,12 +132,12 @@ def load_analytics_data(
     for shop in shops:
         perf.append(sources.load_shop_performance(client, shop.shop_cipher, shop_id=shop.shop_id, start=start, end=end))
         done += 1
-        report(done, steps, f"shop performance {shop.shop_id}")
+        report(done, steps, f"shop performance of {shop.label}")
         content.append(
             sources.load_shop_content(client, shop.shop_cipher, shop_id=shop.shop_id, start=start, end=end, tz=shop.tz)
         )
         done += 1
-        report(done, steps, f"videos and LIVEs {shop.shop_id}")
+        report(done, steps, f"videos and LIVEs of {shop.label}")
         if orders is None:
             lines.append(
                 sources.load_api_orders(
@@ -143,7 +149,7 @@ def load_analytics_data(
                 )
             )
         done += 1
-        report(done, steps, f"orders {shop.shop_id}")
+        report(done, steps, f"orders of {shop.label}")
     empty = AnalyticsData()
 
     def cat(parts: list[pd.DataFrame], default: pd.DataFrame) -> pd.DataFrame:

@@ -338,7 +338,8 @@ class LinkService:
         shop = self.shop(shop_id)
         start, end = check.date(start, "start"), check.date(end, "end")
         return load_analytics_data(ShopRecords(self.store, shop_id), self._ports.shop_client(shop),
-                                   [ShopSource(shop.id, shop.cipher)], start=start, end=end, progress=progress)
+                                   [ShopSource(shop.id, shop.cipher, name=shop.name)], start=start, end=end,
+                                   progress=progress)
 
     def shop_webhook_signature(self, raw_body: bytes) -> str:
         """The signature TikTok Shop puts on a webhook with ``raw_body`` for this app (the receiver compares)."""

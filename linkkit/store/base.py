@@ -189,6 +189,11 @@ class StoreBase:
         with self._write() as conn:
             yield conn
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called: a background poller stops instead of failing every round."""
+        return self._closed
+
     def close(self) -> None:
         """Close every pooled connection; later use raises :class:`RegistryError` (idempotent)."""
         self._closed = True

@@ -60,6 +60,8 @@ class AlertsSource:
         cannot be read."""
         from linkkit.errors import LinkkitError
 
+        if self.service.store.closed:  # the page is going away
+            return []
         try:
             mine = {shop.id for shop in self.service.connected_shops()}  # another owner's alerts stay hidden
             return [(d, a) for d, a in self.monitor.alerts(shop_id=shop_id) if a.shop_id is None or a.shop_id in mine]
@@ -154,12 +156,15 @@ class AlertsList(W.VBox):
 
 def _keep_fresh(banner: AlertsBanner, alerts: AlertsList | None, interval: float = REFRESH_SECONDS) -> None:
     """Read the alerts again when the page is actually opened (Voila's preheated kernels build pages ahead of
-    the request), then every ``interval`` seconds while the page is open, so a new alert appears by itself."""
+    the request), then every ``interval`` seconds while the page is open, so a new alert appears by itself.
+
+    Ends when the page's registry is closed (the kernel shuts down its service; a test closes its harness).
+    """
     from linkkit.ui import page_query
 
     page_query()
     stop = threading.Event()
-    while True:
+    while not banner.source.service.store.closed:  # the page's registry closed: nothing left to watch
         for widget in (banner, alerts):
             if widget is not None:
                 try:

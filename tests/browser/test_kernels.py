@@ -172,7 +172,8 @@ def test_orphaned_kernels_are_culled_and_an_open_page_is_not(context: Any, stack
     try:
         orphan_context.route("**/voila/api/shutdown/**", lambda route: route.abort())
         orphan, orphan_id = open_wizard(orphan_context, stack.local_dashboard_url)
-        assert kernels.wait_for(baseline + 2) == baseline + 2
+        # Both pages' kernels run (the count also moves with the preheat pool refilling: ask for the two ids).
+        assert kernels.exists(kept_id) and kernels.exists(orphan_id)
         orphan.close(run_before_unload=True)
     finally:
         orphan_context.close()
