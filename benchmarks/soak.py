@@ -282,8 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=15.0, help="how long the contexts loop (default 15)")
     parser.add_argument("--contexts", type=int, default=10, help="browser contexts at once (default 10)")
-    parser.add_argument("--settle", type=float, default=120.0,
-                        help="seconds at most to wait for the kernel count to come back (default 120)")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds at most to wait for the kernel count to come back (default: long enough for "
+                             "culling to reclaim orphaned kernels: the cull timeout + two cull passes + 60 s)")
     parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_TIMEOUT,
                         help="seconds an orphaned kernel (no page connected) may idle before Voila shuts it down "
                              f"(default: the product's {CULL_IDLE_TIMEOUT}); shorter to see culling within a run")
@@ -292,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     global SHOTS
     SHOTS = args.shots
-    result = run(args.minutes, args.contexts, args.settle, args.cull_idle)
+    interval = min(CULL_INTERVAL, max(10, args.cull_idle // 4))
+    settle_for = args.settle if args.settle is not None else args.cull_idle + 2 * interval + 60
+    result = run(args.minutes, args.contexts, settle_for, args.cull_idle)
     print(json.dumps(result, indent=2))
     if args.save:
         from benchmarks._results import save

@@ -63,9 +63,9 @@ c.Spawner.default_url = "/voila/render/01_link_accounts.ipynb"
 c.Spawner.args = [
     "--VoilaConfiguration.template=linkkit",
     "--VoilaConfiguration.show_tracebacks=False",
-    # one kernel per open page, orphans culled after an hour without a browser (see linkkit.cli)
-    "--MappingKernelManager.cull_idle_timeout=3600",
-    "--MappingKernelManager.cull_interval=300",
+    # one kernel per open page, orphans culled after 10 minutes without a browser (see linkkit.stack)
+    "--MappingKernelManager.cull_idle_timeout=600",
+    "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
 ]
 if c.JupyterHub.spawner_class == "simple" and os.geteuid() == 0:

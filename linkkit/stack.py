@@ -34,11 +34,14 @@ WIZARD_NOTEBOOK = "01_link_accounts.ipynb"
 PANEL_NOTEBOOK = "02_linked_accounts.ipynb"
 
 #: Kernel culling (jupyter_server's ``MappingKernelManager``). A page closed without its shutdown request (a
-#: crashed browser, a dropped network) leaves its kernel orphaned: once no browser is connected to it and it has
-#: been idle this long, it is shut down. Kernels with a connected page are never culled (``cull_connected`` is
-#: off), so an open wizard, however long it sits untouched, keeps its kernel; preheated kernels are never culled.
-CULL_IDLE_TIMEOUT = 3600
-CULL_INTERVAL = 300
+#: crashed browser, a dropped network, a tab closed while its page was still loading) leaves its kernel orphaned:
+#: once no browser is connected to it and it has been idle this long, it is shut down. Kernels with a connected
+#: page are never culled (``cull_connected`` is off), so an open wizard, however long it sits untouched, keeps its
+#: kernel. Ten minutes cannot end a page that could still be used: a page that lost its websocket retries 7 times
+#: with random waits of at most 2**n - 1 seconds (JupyterLab's ``KernelConnection``, the code Voila's page runs:
+#: ``_reconnectLimit=7``), so it gives up within 2 minutes, and a page that gave up needs a reload anyway.
+CULL_IDLE_TIMEOUT = 600
+CULL_INTERVAL = 60
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
