@@ -79,7 +79,8 @@ c.Spawner.environment = {
 }
 # The shared registry, the shared key and the app settings reach every member's kernels; JupyterHub itself sets
 # JUPYTERHUB_USER, which linkkit records as the actor of every event.
-c.Spawner.env_keep.extend(sorted(k for k in os.environ if k.startswith("LINKKIT_") and not k.startswith("LINKKIT_HUB_")))
+c.Spawner.env_keep.extend(sorted(k for k in os.environ
+                                 if k.startswith("LINKKIT_") and not k.startswith("LINKKIT_HUB_")))
 
 # --- the sandbox, for a demo without TikTok credentials ----------------------------------------------------------
 if os.environ.get("LINKKIT_MODE", "sandbox") == "sandbox" and not os.environ.get("LINKKIT_SANDBOX_URL"):
