@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linkkit import cli_args, cli_log
+from linkkit.cli_args import ROLES
 from linkkit.stack import PANEL_NOTEBOOK, Stack, free_port, notebooks_dir
 
 __all__ = ["DashboardOptions", "Stack", "free_port", "main", "mask_url", "notebooks_dir"]
@@ -416,47 +418,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 # --- entry point ------------------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors: ``linkkit verify: argument LINK_ID: … (see linkkit verify --help)``.
-
-    Exit status 2, as argparse's own (a usage error, before anything ran).
-    """
-
-    def error(self, message: str) -> Any:
-        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see `{self.prog} --help`)\n")
-
-
-_MAX_ID = 2**63 - 1  # the registry's ids are 64-bit signed integers
-
-
-def _bounded_int(name: str, low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {name} (a whole number from {low} to {high})"
-                                             ) from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is not a {name}: it must be from {low} to {high}")
-        return value
-
-    parse.__name__ = name  # argparse names the type in its messages
-    return parse
-
-
-_link_id = _bounded_int("link id", 1, _MAX_ID)
-ROLES = ("official", "marketing")
-
-
-def _shop_id(text: str) -> str:
-    """A TikTok Shop id: digits only (TikTok's shop ids are decimal strings, e.g. 7494100000000000101)."""
-    if not re.fullmatch(r"[0-9]{1,32}", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a shop id (TikTok's shop ids are digits, e.g. "
-                                         "7494100000000000101: see `linkkit status`)")
-    return text
-_port = _bounded_int("port", 1, 65535)
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -467,7 +428,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = cli_args.Parser(
         prog="linkkit", description="Link a TikTok Shop to its TikTok accounts, verify the links, chart their sales.",
         epilog="Environment: LINKKIT_LOG_LEVEL (debug, info, warning, error; any case) sets logging; debug also "
                "shows tracebacks. Settings: LINKKIT_* variables or linkkit.toml (see the README).")
@@ -479,40 +440,41 @@ def _parser() -> argparse.ArgumentParser:
                        description="Serve the wizard and the accounts panel with Voila (and the sandbox in sandbox "
                                    "mode) until Ctrl-C. Options override the [dashboard] table of linkkit.toml.")
     p.add_argument("--ip", help="interface Voila binds (default 127.0.0.1; 0.0.0.0 for every interface)")
-    p.add_argument("--port", type=_port, help="Voila's port (default 8866)")
+    p.add_argument("--port", type=cli_args.port, help="Voila's port (default 8866)")
     p.add_argument("--base-url", help="path prefix Voila serves under, e.g. /linkkit/ behind a proxy (default /)")
     p.add_argument("--public-url", help="the address people and TikTok's redirect use, including any path prefix, "
                                         "e.g. https://shop.example.com/linkkit (default: http://IP:PORT/BASE_URL)")
-    p.add_argument("--sandbox-port", type=_port, help="the sandbox's port in sandbox mode (default 8765)")
+    p.add_argument("--sandbox-port", type=cli_args.port, help="the sandbox's port in sandbox mode (default 8765)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="do not start the sandbox (live mode never starts it; in sandbox mode, use the one at "
                         "LINKKIT_SANDBOX_URL)")
     p.add_argument("--notebooks", help="serve this folder instead of the notebooks shipped with linkkit")
-    p.add_argument("--pool-size", type=_bounded_int("pool size", 0, 32), default=1,
+    p.add_argument("--pool-size", type=cli_args.bounded_int("pool size", 0, 32), default=1,
                    help="preheated kernels kept ready per notebook (default 1)")
     p.set_defaults(func=_cmd_dashboard)
 
     p = sub.add_parser("sandbox", help="run the local TikTok sandbox", description="Run the sandbox until Ctrl-C.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=cli_args.port, default=8765, help="port (default 8765)")
     p.set_defaults(func=_cmd_sandbox)
 
     p = sub.add_parser("status", help="shops, links and their status (reads the registry only)",
                        description="Shops, links and their status. Needs no TikTok app secrets.")
     p.add_argument("--json", action="store_true", help="print JSON, with one row per link under 'rows'")
-    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="only this shop (its id: see `linkkit status`)")
+    p.add_argument("--shop", type=cli_args.shop_id, metavar="SHOP_ID",
+                   help="only this shop (its id: see `linkkit status`)")
     p.add_argument("--role", choices=ROLES, help="only links of this role")
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("verify", help="verify links with TikTok and Seller Center",
                        description="Verify links; exit status 1 when a link fails a check.")
-    p.add_argument("link_ids", nargs="*", type=_link_id, metavar="LINK_ID",
+    p.add_argument("link_ids", nargs="*", type=cli_args.link_id, metavar="LINK_ID",
                    help="links to verify (see `linkkit status`)")
     p.add_argument("--all", action="store_true", help="verify every active link, showing progress on stderr")
     p.add_argument("--json", action="store_true", help="print JSON: one row per link, with the failing check")
-    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="with --all: only this shop's links")
+    p.add_argument("--shop", type=cli_args.shop_id, metavar="SHOP_ID", help="with --all: only this shop's links")
     p.add_argument("--role", choices=ROLES, help="with --all: only links of this role")
-    p.add_argument("--workers", type=_bounded_int("number of workers", 1, 64), default=4,
+    p.add_argument("--workers", type=cli_args.bounded_int("number of workers", 1, 64), default=4,
                    help="links verified at once (default 4)")
     p.set_defaults(func=_cmd_verify)
 
@@ -521,7 +483,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "the format: .csv, .xlsx or .parquet. Text that a spreadsheet would run as a "
                                    "formula is written with a leading apostrophe.")
     p.add_argument("output", help="file to write: NAME.csv, NAME.xlsx or NAME.parquet")
-    p.add_argument("--shop", type=_shop_id, metavar="SHOP_ID", help="only this shop's links")
+    p.add_argument("--shop", type=cli_args.shop_id, metavar="SHOP_ID", help="only this shop's links")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("backup", help="copy the registry to a file, consistently, and check the copy",
@@ -542,7 +504,7 @@ def _parser() -> argparse.ArgumentParser:
     add_monitor_subcommand(sub)
     from linkkit.cli_access import add_subcommand as add_access_subcommand
 
-    add_access_subcommand(sub, shop_id=_shop_id)
+    add_access_subcommand(sub, shop_id=cli_args.shop_id)
     return parser
 
 
@@ -567,49 +529,11 @@ def _one_line(exc: BaseException) -> str:
 _SERVING = ("dashboard", "sandbox", "monitor")
 
 
-class _HeldRecords(logging.Handler):
-    """Holds a one-shot command's log records: shown after it succeeds, dropped when it fails.
-
-    A failure is reported in one line (what went wrong and what to do); the warnings that led to it (retries,
-    an unreachable sandbox) would bury that line, and ``--debug`` shows them all as they happen.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def replay(self) -> None:
-        shown = logging.StreamHandler(sys.stderr)
-        shown.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
-        for record in self.records:
-            shown.handle(record)
-        self.records.clear()
-
-
-@contextmanager
-def _logging(level: int, *, hold: bool) -> Iterator[_HeldRecords | None]:
-    """Log at ``level`` to stderr for the command's duration (held until success when ``hold``)."""
-    root = logging.getLogger()
-    handler: logging.Handler = _HeldRecords() if hold else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))  # no level of its own: a logger set louder
-    old_level = root.level
-    root.addHandler(handler)  # (``linkkit sandbox`` sets its logger to INFO) is heard, as with basicConfig
-    root.setLevel(level)
-    try:
-        yield handler if isinstance(handler, _HeldRecords) else None
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``linkkit`` command; returns the exit status.
 
     The one error boundary: whatever a command raises becomes one line on stderr and exit status 1 (usage
-    errors: one line and exit status 2, from :class:`_Parser`); ``--debug`` adds the redacted traceback.
+    errors: one line and exit status 2, from :class:`linkkit.cli_args.Parser`); ``--debug`` adds the redacted traceback.
     """
     args = _parser().parse_args(argv)
     debug = bool(args.debug)
@@ -619,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from linkkit import redact
 
         redact.install()
-        with _logging(level, hold=not debug and args.command not in _SERVING) as held:
+        with cli_log.command_logging(level, hold=not debug and args.command not in _SERVING) as held:
             status = int(args.func(args))
             if held is not None:
                 held.replay()

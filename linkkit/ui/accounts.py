@@ -23,8 +23,8 @@ import ipywidgets as W
 import traitlets
 
 from linkkit import troubleshoot
-from linkkit.linking.types import AuthorizationStart
 from linkkit.models import Link, LinkCheck, LinkEvent, LinkStatus, Shop
+from linkkit.ui.accounts_repair import RepairFlow
 from linkkit.ui.accounts_rows import EVENT_KINDS, LinkRow, events_html, symptom_options, trouble_html
 from linkkit.ui.components import (
     AuthorizeLink,
@@ -40,8 +40,8 @@ from linkkit.ui.components import (
 )
 from linkkit.ui.errors import Reporter, guarded, on_error
 from linkkit.ui.markup import header_html, info_panel_html, shop_label
-from linkkit.ui.tasks import BackgroundTasks, pending_outcome
-from linkkit.ui.wizard_state import WEB_BASE_ENV, new_attempt
+from linkkit.ui.tasks import BackgroundTasks
+from linkkit.ui.wizard_state import WEB_BASE_ENV
 
 if TYPE_CHECKING:
     from linkkit.config import Settings
@@ -54,8 +54,8 @@ __all__ = ["EVENT_KINDS", "AccountsPanel", "AccountsView"]
 ANALYTICS_DAYS = 180  # how much history the analytics tab loads
 
 
-class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
-    """State and actions of the linked-accounts page."""
+class AccountsPanel(RepairFlow, BackgroundTasks, traitlets.HasTraits):
+    """State and actions of the linked-accounts page (Repair's re-authorization: :class:`RepairFlow`)."""
 
     shops: traitlets.List[Shop] = traitlets.List(traitlets.Instance(Shop))
     shop_id = traitlets.Unicode("")
@@ -67,9 +67,6 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
     busy = traitlets.Unicode("")
     progress = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 0))
     confirm_unlink = traitlets.Int(0)  # link id awaiting confirmation
-    repair_link_id = traitlets.Int(0)
-    repair_auth = traitlets.Instance(AuthorizationStart, allow_none=True)  # kernel-minted (no server routes)
-    repair_href = traitlets.Unicode("")  # where Repair's "Authorize again" link points now
     message = traitlets.Unicode("")  # a neutral outcome ("@x unlinked.")
 
     def __init__(self, service: LinkService, *, poll_interval: float = 1.0, web_base: str | None = None,
@@ -77,8 +74,6 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
-        # With linkkit's server routes, Repair's link is /linkkit/authorize (minted on press, bound to this
-        # browser by its cookie) exactly like the wizard's Authorize; without them the kernel mints.
         self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
         self._relay = relay
         self._repair_attempt = ""
@@ -237,109 +232,6 @@ class AccountsPanel(BackgroundTasks, traitlets.HasTraits):
                             "remove it there too.")
 
         self.run("Unlinking…", work)
-
-    @on_error("Preparing the re-authorization")
-    def repair(self, link_id: int) -> None:
-        """Preparing the re-authorization."""
-        link = next((item for item in self.links if item.id == link_id), None)
-        if link is None:
-            link = self.service.link(link_id)
-
-        if self.web_base is not None:  # the server mints when the seller presses the link
-            self._stop.set()
-            self.repair_auth = None
-            self.repair_link_id = link.id
-            self.repair_href = self._repair_route(link)
-            return
-
-        def work() -> None:
-            start = self.service.begin_authorization(link.shop_id, link.role, link_id=link.id)
-            self.repair_auth = start
-            self.repair_href = start.url
-            self.repair_link_id = link.id
-            self._watch_repair(link.id, pending_id=start.pending_id)
-
-        self.run("Preparing the re-authorization…", work)
-
-    def _repair_route(self, link: Link) -> str:
-        from urllib.parse import urlencode
-
-        self._repair_attempt = new_attempt()
-        params = {"shop_id": link.shop_id, "role": link.role.value, "link_id": str(link.id),
-                  "attempt": self._repair_attempt}
-        return f"{(self.web_base or '/').rstrip('/')}/linkkit/authorize?{urlencode(params)}"
-
-    def repair_pressed(self) -> None:
-        """The seller pressed Repair's Authorize link: watch that press; a next press gets a new attempt."""
-        if self.web_base is None or not self.repair_link_id:
-            return
-        attempt = self._repair_attempt
-        link = next((item for item in self.links if item.id == self.repair_link_id), None) or self.service.link(
-            self.repair_link_id)
-        self.repair_href = self._repair_route(link)
-        self._watch_repair(link.id, attempt=attempt)
-
-    def cancel_repair(self) -> None:
-        self._stop.set()
-        self.repair_auth = None
-        self.repair_href = ""
-        self.repair_link_id = 0
-
-    @property
-    def relay(self) -> AttemptRelay:
-        if self._relay is None:
-            from linkkit.web.relay import AttemptRelay
-
-            self._relay = AttemptRelay.default()
-        return self._relay
-
-    def _watch_repair(self, link_id: int, *, pending_id: int = 0, attempt: str = "") -> None:
-        """Follow a repair's authorization: a kernel-minted ``pending_id``, or the server's press ``attempt``."""
-        self._stop.set()
-        stop = threading.Event()
-        self._stop = stop
-
-        def refused(reason: str, message: str = "") -> bool:
-            from linkkit.errors import LinkkitError
-
-            self.repair_auth = None
-            self.repair_href = ""
-            self.repair_link_id = 0
-            entry = troubleshoot.entry(reason)
-            self.reporter.report(LinkkitError(message or entry.meaning, reason=entry.code), context="Repair")
-            return True
-
-        def tick() -> bool:
-            pending = pending_id
-            if attempt:
-                record = self.relay.read(attempt)
-                if record is None:  # the press has not reached the server (yet)
-                    return False
-                if not record.pending_id:  # refused before anything was minted
-                    return refused(record.reason, record.message)
-                pending = record.pending_id
-            outcome = pending_outcome(self.service.pending(pending), now=self.service.now())
-            if outcome is None:
-                return False
-            if not outcome.ok:
-                said = self.relay.outcome(pending) if attempt else None
-                return refused(outcome.reason, said.message if said is not None else "")
-            self.repair_auth = None
-            self.repair_href = ""
-            self.repair_link_id = 0
-            link = self.service.verify(link_id)
-            self.refresh()
-            self.message = f"@{link.account.username} re-authorized: {link.status.label}."
-            return True
-
-        def loop() -> None:
-            while not stop.is_set():
-                done = guarded(self.reporter, tick, "Repair")
-                if done is None or done:
-                    return
-                stop.wait(self.poll_interval)
-
-        threading.Thread(target=loop, name="linkkit-repair", daemon=True).start()
 
     def wizard_url(self, **params: str) -> str:
         from urllib.parse import urlencode
