@@ -36,13 +36,11 @@ import datetime as dt
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from linkkit.analytics import charts
 from linkkit.analytics._engine import FrameLike, columns_of, connect, to_pandas
 from linkkit.analytics.attribution import (
     DEFAULT_PRECEDENCE,
@@ -52,6 +50,7 @@ from linkkit.analytics.attribution import (
     link_changes,
     validate_links,
 )
+from linkkit.analytics.dashboard_frames import DashboardFrames, Filters, empty_account_daily
 from linkkit.analytics.dataset import AnalyticsData
 from linkkit.analytics.metrics import disruption, funnel, order_table
 
@@ -72,70 +71,6 @@ CHANNEL_UNKNOWN = (
     "content-source field), so they cannot be filtered by channel; the channel chart uses TikTok's shop "
     "performance instead."
 )
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the seller picked. ``None`` means "all". Dates are inclusive calendar days (UTC)."""
-
-    shop_id: str | None = None
-    username: str | None = None
-    role: Literal["official", "marketing"] | None = None
-    channel: str | None = None
-    currency: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class DashboardFrames:
-    """The small frames behind one redraw of the page."""
-
-    filters: Filters
-    account_daily: pd.DataFrame  # day, shop_id, username, role, label, currency, gmv (credited by the rule)
-    channel_daily: pd.DataFrame  # date, channel, currency, gmv (summed over the shops in view)
-    changes: pd.DataFrame
-    disruption: pd.DataFrame
-    funnel: pd.DataFrame
-    kpis: pd.DataFrame  # currency, gmv, orders, units, buyers, buyers_exact, aov, linked_gmv, linked_share
-    reasons: dict[str, str] = field(default_factory=dict)  # why a chart is empty
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing to show under these filters."""
-        return self.account_daily.empty and self.channel_daily.empty and self.kpis.empty
-
-    def figures(self) -> dict[str, charts.Figure]:
-        """The four charts as plain-dict plotly figures: ``gmv``, ``channels``, ``disruption``, ``funnel``."""
-        r = self.reasons
-        return {
-            "gmv": charts.gmv_by_account_figure(
-                self.account_daily, self.changes, label_col="label", reason=r.get("gmv")
-            ),
-            "channels": charts.channel_split_figure(self.channel_daily, reason=r.get("channels")),
-            "disruption": charts.disruption_figure(self.disruption, reason=r.get("disruption")),
-            "funnel": charts.funnel_figure(self.funnel, reason=r.get("funnel")),
-        }
-
-    def table(self) -> pd.DataFrame:
-        """The current view as one downloadable table (GMV by day, account and channel)."""
-        accounts = self.account_daily.assign(kind="linked account").rename(columns={"day": "date"})
-        channels = self.channel_daily.assign(kind="channel")
-        return pd.concat([accounts, channels], ignore_index=True)
-
-
-def _empty_account_daily() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "day": pd.Series(dtype="datetime64[us]"),
-            "shop_id": pd.Series(dtype="str"),
-            "username": pd.Series(dtype="str"),
-            "role": pd.Series(dtype="str"),
-            "label": pd.Series(dtype="str"),
-            "currency": pd.Series(dtype="str"),
-            "gmv": pd.Series(dtype="float64"),
-        }
-    )
 
 
 def _enum(values: Sequence[Any]) -> str:
@@ -450,7 +385,7 @@ class DashboardModel:
 
     def _account_daily(self, f: Filters) -> pd.DataFrame:
         if not self.has_orders:
-            return _empty_account_daily()
+            return empty_account_daily()
         where, params = self._where(f)
         if self._all_shops(f):
             # thousands of accounts across shops make no chart: one line per role (pick a shop for accounts)
