@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConsentError, PageError
 from ..wire import SandboxRequest, SandboxResponse, control_error, json_response
-from ..world import LOGIN_SCOPES, SHOP_SCOPES
+from ..world_data import LOGIN_SCOPES, SHOP_SCOPES
 from .models import FAULT_KINDS, HOLD_MATCHES, HOLD_PHASES, HOLD_TIMEOUT_MAX, Fault, redact_value
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ from typing import Any
 
 from ..common import Clock, Ids, IssuedToken, append_query, b64url
 from ..exceptions import ApiError, ConsentError, OAuthError, PageError
-from ..world import LOGIN_SCOPES, LoginApp, World
+from ..world import LoginApp, World
+from ..world_data import LOGIN_SCOPES
 
 LOGIN_CODE_TTL = 600  # Login Kit auth code: 10 minutes (TikTok only says "short-lived"; see COVERAGE.md)
 LOGIN_ACCESS_TTL = 7200  # TT-TOKEN-NEW: 2 h (the older page says 24 h; see COVERAGE.md)

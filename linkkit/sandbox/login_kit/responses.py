@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import ApiError, ConsentError, OAuthError, PageError
 from ..wire import SandboxRequest, SandboxResponse, api_error, json_response, log_id, oauth_error, redirect, render
-from ..world import LOGIN_SCOPES
+from ..world_data import LOGIN_SCOPES
 
 if TYPE_CHECKING:
     from ..backend import SandboxBackend

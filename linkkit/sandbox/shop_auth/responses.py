@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConsentError, PageError, ShopError
 from ..wire import SandboxRequest, SandboxResponse, redirect, render, shop_envelope, shop_error
-from ..world import SHOP_SCOPES
+from ..world_data import SHOP_SCOPES
 from .models import ShopTokens
 
 if TYPE_CHECKING:
