@@ -238,7 +238,9 @@ def test_cli_access_grant_revoke_list(world: World, monkeypatch: pytest.MonkeyPa
     listed = json.loads(capsys.readouterr().out)["access"]
     assert [(r["user"], r["role"], r["granted_by"]) for r in listed] == [("alice", "owner", "alice"),
                                                                           ("bob", "member", "alice")]
-    assert main(["access", "revoke", MAPLE]) == 1  # no USER
+    with pytest.raises(SystemExit) as usage:  # no USER: a usage error, as argparse's own (exit 2)
+        main(["access", "revoke", MAPLE])
+    assert usage.value.code == 2
     assert "needs a USER" in capsys.readouterr().err
     assert main(["access", "revoke", MAPLE, "bob"]) == 0
     assert [a.principal for a in alice.access(MAPLE)] == ["alice"]

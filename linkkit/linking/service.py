@@ -19,8 +19,9 @@ from linkkit import guide
 from linkkit.clock import Clock
 from linkkit.config import Settings, data_dir
 from linkkit.crypto import TokenBox, load_or_create_key
-from linkkit.errors import AccessDenied, InvalidInput, LinkkitError
+from linkkit.errors import InvalidInput, LinkkitError
 from linkkit.linking import boundary as check
+from linkkit.linking.access import AccessControl
 from linkkit.linking.authorizer import Authorizer
 from linkkit.linking.compose import build_ports
 from linkkit.linking.health import ShopRecords, health_report
@@ -70,6 +71,7 @@ class LinkService:
                                                 system=system)
         self._authorizer = Authorizer(self._ports, self.overview, self._reconcile)
         self._verifier = Verifier(self._ports, self._reconcile)
+        self._access = AccessControl(self._ports, self.shop)
         try:  # a process that died mid-flow left work: revoke its grants, end its claims, purge old rows
             self.recover()
         except (LinkkitError, requests.RequestException) as exc:  # e.g. the sandbox's clock is not up yet
@@ -109,52 +111,20 @@ class LinkService:
         """Whether this service acts on every shop (a deployment component such as the monitor)."""
         return self._ports.system
 
-    # --- owners and members -------------------------------------------------------------------------------
-
-    def _visible_ids(self) -> set[str] | None:
-        """The shop ids the principal may see; ``None`` for a system principal (every shop)."""
-        return None if self.system else self.store.shop_ids_of(self.actor)
-
-    def _require_owner(self, shop_id: str) -> None:
-        self.shop(shop_id)  # not_your_shop for a stranger
-        if not self.system and self.store.access_role(shop_id, self.actor) != OWNER:
-            raise AccessDenied("Only an owner of this shop can change who has access.", reason="not_your_shop")
+    # --- owners and members (linkkit.linking.access) -------------------------------------------------------
 
     def access(self, shop_id: str) -> list[ShopAccess]:
         """Who may act on the shop (owners first); for its owners and members."""
-        shop_id = check.shop_id(shop_id)
-        self.shop(shop_id)
-        return self.store.access_list(shop_id)
+        return self._access.members(shop_id)
 
     def grant_access(self, shop_id: str, principal: str, *, role: str = MEMBER) -> bool:
-        """Let ``principal`` act on the shop (an owner's action); ``role`` ``"owner"`` lets them grant too.
-
-        Returns whether anything changed (granting again is a no-op).
-        """
-        shop_id, principal = check.shop_id(shop_id), check.principal(principal)
-        if role not in (OWNER, MEMBER):
-            raise InvalidInput("An access role must be 'owner' or 'member'.", reason="invalid_input")
-        self._require_owner(shop_id)
-        with self.store.transaction() as conn:
-            changed = self.store.add_access(shop_id, principal, role, self.actor, conn=conn)
-            if changed:
-                self._ports.event("access_granted", shop_id=shop_id, detail=f"{principal} ({role})", conn=conn)
-        return changed
+        """Let ``principal`` act on the shop (an owner's action; ``role="owner"`` lets them grant too); returns
+        whether anything changed."""
+        return self._access.grant(shop_id, principal, role)
 
     def revoke_access(self, shop_id: str, principal: str) -> bool:
         """Take ``principal``'s access to the shop away (an owner's action; the last owner stays)."""
-        shop_id, principal = check.shop_id(shop_id), check.principal(principal)
-        self._require_owner(shop_id)
-        with self.store.transaction() as conn:
-            rows = self.store.access_list(shop_id, conn=conn, lock=True)  # two owners removing each other
-            owners = [a.principal for a in rows if a.role == OWNER]
-            if owners == [principal]:
-                raise InvalidInput("The shop's last owner cannot be removed; make someone else an owner first.",
-                                   reason="invalid_input")
-            removed = self.store.remove_access(shop_id, principal, conn=conn)
-            if removed:
-                self._ports.event("access_revoked", shop_id=shop_id, detail=principal, conn=conn)
-        return removed
+        return self._access.revoke(shop_id, principal)
 
     def now(self) -> dt.datetime:
         return self._ports.clock.now()
@@ -202,7 +172,7 @@ class LinkService:
 
     def connected_shops(self) -> list[Shop]:
         """Shops the seller already authorized linkkit on (no network)."""
-        visible = self._visible_ids()
+        visible = self._access.visible_ids()
         return [shop for shop in self.store.shops() if visible is None or shop.id in visible]
 
     def sync_shops(self) -> list[Shop]:
@@ -232,7 +202,7 @@ class LinkService:
         include_unlinked = check.flag(include_unlinked, "include_unlinked")
         if shop_id is not None:
             shop_id = self.shop(shop_id).id
-        visible = self._visible_ids()
+        visible = self._access.visible_ids()
         return [link for link in self._ports.links(shop_id, include_unlinked=include_unlinked)
                 if visible is None or link.shop_id in visible]
 
@@ -250,16 +220,13 @@ class LinkService:
                                   or not all(isinstance(k, str) for k in kinds)):
             raise InvalidInput("kinds must be a list of event kinds.", reason="invalid_input")
         found = self.store.events(shop_id, kinds=kinds, link_id=link_id, limit=check.limit(limit))
-        if self.system or shop_id is not None:
-            return found
-        visible = self.store.shop_ids_of(self.actor)
-        return [e for e in found if (e.shop_id in visible if e.shop_id is not None else e.actor == self.actor)]
+        return found if shop_id is not None else self._access.events(found)
 
     def link_intervals(self, shop_id: str | None = None) -> list[dict[str, Any]]:
         """When each link was active (for analytics and exports; the principal's shops)."""
         if shop_id is not None:
             shop_id = self.shop(shop_id).id
-        visible = self._visible_ids()
+        visible = self._access.visible_ids()
         return [row for row in self.store.link_intervals(shop_id)
                 if visible is None or row.get("shop_id") in visible]
 
