@@ -26,13 +26,14 @@ Helpers for tests: :func:`open_wizard`, :func:`open_panel`, :func:`authorize_in_
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
+
+from linkkit.stack_demo import MAPLE as MAPLE  # re-exported for the browser tests
+from linkkit.stack_demo import DemoStack, demo_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,50 +42,10 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-MAPLE = "7494100000000000101"
 SHOP_LABEL = "Maple & Co — US · Local seller"
 
 
-class Dashboard:
-    """A running stack plus a LinkService on the same registry, for set-up and assertions."""
-
-    def __init__(self, stack: Any, settings: Any) -> None:
-        self.stack = stack
-        self.settings = settings
-
-    @property
-    def wizard_url(self) -> str:
-        return self.stack.dashboard_url
-
-    @property
-    def panel_url(self) -> str:
-        return f"{self.stack.public_url}/voila/render/02_linked_accounts.ipynb"
-
-    @property
-    def sandbox_url(self) -> str:
-        return str(self.stack.sandbox_url)
-
-    def service(self) -> Any:
-        from linkkit.linking import LinkService
-
-        return LinkService.from_settings(self.settings)
-
-    def connect_shop(self, seller: str = "maple_seller") -> list[Any]:
-        """Authorize linkkit on the seller's shops without the UI."""
-        service = self.service()
-        start = service.begin_shop_authorization()
-        return list(service.complete_authorization(service.sandbox.consent(start.url, seller, "pass_good")).shops)
-
-    def link(self, role: Any, username: str, *, shop_id: str = MAPLE, bind: bool = True) -> Any:
-        """Link (and, with ``bind``, invite, accept and verify) an account without the UI."""
-        service = self.service()
-        start = service.begin_authorization(shop_id, role)
-        link = service.complete_authorization(service.sandbox.consent(start.url, username, "pass_good")).link
-        if bind:
-            service.sandbox.send_invitation(link.id)
-            service.sandbox.accept_invitation(link.id)
-            link = service.verify(link.id)
-        return link
+Dashboard = DemoStack  # the tests' name for it (see linkkit.stack_demo)
 
 
 @pytest.fixture
@@ -94,25 +55,8 @@ def stack_options() -> dict[str, Any]:
 
 @pytest.fixture
 def dashboard(tmp_path: Path, stack_options: dict[str, Any]) -> Iterator[Dashboard]:
-    from linkkit.cli import Stack, free_port
-    from linkkit.config import Settings
-
-    key = Fernet.generate_key().decode()
-    env = {
-        "LINKKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
-        "LINKKIT_SECRET_KEY": key,
-        "LINKKIT_HOME": str(tmp_path),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    }
-    stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
-                  **stack_options)
-    stack.start()
-    try:
-        settings = Settings(mode="sandbox", sandbox_url=stack.sandbox_url, public_url=stack.public_url,
-                            database_url=env["LINKKIT_DATABASE_URL"], secret_key=key)
-        yield Dashboard(stack, settings)
-    finally:
-        stack.stop()
+    with demo_stack(tmp_path, **stack_options) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ update mode for that link and leads back through TikTok and Seller Center to Con
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -17,10 +16,10 @@ from typing import Any
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
 from linkkit.models import LinkStatus, Provider, Role
-from tests.browser.conftest import ROOT, Dashboard, shot
+from linkkit.stack_demo import demo_stack
+from tests.browser.conftest import Dashboard, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,27 +30,10 @@ ACCOUNT = "maple.unbox"  # posts no content in the demo world: Seller Center's l
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     """A stack of this module's own (fresh registry): Maple & Co connected, @maple.unbox linked (Connected)."""
-    from linkkit.cli import Stack, free_port
-    from linkkit.config import Settings
-
     home = tmp_path_factory.mktemp("alerts")
-    key = Fernet.generate_key().decode()
-    env = {
-        "LINKKIT_DATABASE_URL": f"sqlite:///{home / 'registry.sqlite3'}",
-        "LINKKIT_SECRET_KEY": key,
-        "LINKKIT_HOME": str(home),
-        "LINKKIT_CONFIG": str(home / "linkkit.toml"),  # absent: the monitor's defaults (dashboard channel)
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    }
-    stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env,
-                  quiet=True, preheat=True, pool_size=1)
-    stack.start()
-    try:
-        settings = Settings(mode="sandbox", sandbox_url=stack.sandbox_url, public_url=stack.public_url,
-                            database_url=env["LINKKIT_DATABASE_URL"], secret_key=key)
-        yield Dashboard(stack, settings)
-    finally:
-        stack.stop()
+    # no linkkit.toml: the monitor's defaults (dashboard channel)
+    with demo_stack(home, env={"LINKKIT_CONFIG": str(home / "linkkit.toml")}, preheat=True, pool_size=1) as demo:
+        yield demo
 
 
 def _link_and_bind(service: Any) -> Any:

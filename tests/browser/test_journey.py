@@ -9,14 +9,13 @@ axe-core over every step and tab. Screenshots of the off-path states go to test-
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 
 from linkkit.models import LinkStatus, Role
+from linkkit.stack_demo import demo_stack
 from tests.browser.conftest import ROOT, Dashboard, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,30 +27,9 @@ SHOP_LABEL = "Maple & Co — US · Local seller"
 @pytest.fixture(scope="module")
 def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     """A stack of this module's own (fresh registry) with Maple & Co connected by its seller."""
-    from linkkit.cli import Stack, free_port
-    from linkkit.config import Settings
-
-    home = tmp_path_factory.mktemp("journey")
-    key = Fernet.generate_key().decode()
-    env = {
-        "LINKKIT_DATABASE_URL": f"sqlite:///{home / 'registry.sqlite3'}",
-        "LINKKIT_SECRET_KEY": key,
-        "LINKKIT_HOME": str(home),
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
-    }
-    stack = Stack(ROOT / "linkkit" / "notebooks", voila_port=free_port(), sandbox_port=free_port(), env=env, quiet=True,
-                  preheat=True, pool_size=2)
-    stack.start()
-    try:
-        settings = Settings(mode="sandbox", sandbox_url=stack.sandbox_url, public_url=stack.public_url,
-                            database_url=env["LINKKIT_DATABASE_URL"], secret_key=key)
-        dashboard = Dashboard(stack, settings)
-        service = dashboard.service()
-        start = service.begin_shop_authorization()  # set-up: the seller connected Maple & Co earlier
-        service.complete_authorization(service.sandbox.consent(start.url, "maple_seller"))
+    with demo_stack(tmp_path_factory.mktemp("journey"), preheat=True, pool_size=2) as dashboard:
+        dashboard.connect_shop()  # set-up: the seller connected Maple & Co earlier
         yield dashboard
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(autouse=True)
