@@ -19,7 +19,7 @@ import requests
 
 from linkkit.models import LinkStatus, Provider, Role
 from linkkit.stack_demo import demo_stack
-from tests.browser.conftest import Dashboard, shot
+from tests.browser.conftest import Dashboard, authorize_in_new_tab, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -110,13 +110,7 @@ def test_an_alert_shows_on_both_pages_and_repair_leads_back_to_connected(context
     panel.wait_for_url(re.compile(rf"01_link_accounts\.ipynb\?repair={link.id}$"))
     panel.get_by_text("Re-authorizing Maple & Co").wait_for()
     shot(panel, "alerts-repair-step-3")
-    with panel.context.expect_page() as popup_info:
-        panel.get_by_role("button", name="Authorize with TikTok").click()
-    popup = popup_info.value
-    popup.wait_for_load_state()
-    popup.locator("#username").fill(ACCOUNT)
-    popup.locator("#password").fill("pass_good")
-    popup.get_by_role("button", name="Authorize").click()
+    popup = authorize_in_new_tab(panel, "Authorize with TikTok", ACCOUNT)
     popup.get_by_text(f"TikTok authorized @{ACCOUNT}").wait_for()
     popup.close()
     panel.get_by_text("Sandbox Seller Center").wait_for()
@@ -177,13 +171,7 @@ def test_an_expiring_link_shows_an_alert_and_repair_renews_it_and_clears_it(cont
     listed.first.get_by_role("link", name=re.compile("^Repair")).click()
     panel.wait_for_url(re.compile(rf"01_link_accounts\.ipynb\?repair={link.id}$"))
     panel.get_by_text("Re-authorizing Maple & Co").wait_for()
-    with panel.context.expect_page() as popup_info:
-        panel.get_by_role("button", name="Authorize with TikTok").click()
-    popup = popup_info.value
-    popup.wait_for_load_state()
-    popup.locator("#username").fill(EXPIRING_ACCOUNT)
-    popup.locator("#password").fill("pass_good")
-    popup.get_by_role("button", name="Authorize").click()
+    popup = authorize_in_new_tab(panel, "Authorize with TikTok", EXPIRING_ACCOUNT)
     popup.get_by_text(f"TikTok authorized @{EXPIRING_ACCOUNT}").wait_for()
     popup.close()
     # The binding never left Seller Center: the wizard verifies it (or offers Verify) and shows Connected.
