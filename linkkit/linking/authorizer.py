@@ -269,8 +269,7 @@ class Authorizer:
                 account = TikTokAccount(**{**account.__dict__, "region": verdict.region or account.region,
                                            "account_type": verdict.account_type or account.account_type})
                 seller_center_rules = list(verdict.rules)
-        relevant = self._p.links(shop.id) + [
-            link for link in self._p.links(open_id=account.open_id) if link.shop_id != shop.id]
+        relevant = self._p.registry.active_links_touching(shop.id, account.open_id)
         violations = rules.check_candidate(shop, relevant, account, role, replace=replace,
                                            repair_link_id=record.link_id, seller_center_rules=seller_center_rules)
         if violations:

@@ -118,8 +118,7 @@ class RecordsMixin(StoreBase):
                 raise LinkError("This shop is not connected to linkkit.", reason="shop_not_connected")
             if account_row is None:
                 raise LinkError("This TikTok account is not in the registry.", reason="link_not_found")
-            active = self._links(links.c.unlinked_at.is_(None),
-                                 sa.or_(links.c.shop_id == shop_id, links.c.account_open_id == open_id), conn=c)
+            active = self.active_links_touching(shop_id, open_id, conn=c)
             violations = rules.check_candidate(self._shop(shop_row), active, self._account(account_row), role)
             if violations:
                 raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
@@ -154,7 +153,17 @@ class RecordsMixin(StoreBase):
             clauses.append(links.c.unlinked_at.is_(None))
         return self._links(*clauses, conn=conn)
 
-    def _links(self, *where: Any, conn: Connection | None = None) -> list[Link]:
+    def active_links_touching(self, shop_id: str, open_id: str, *, conn: Connection | None = None) -> list[Link]:
+        """The active links of the shop and of the account (anywhere): what Seller Center's rules look at.
+
+        One query, without the links' checks: the rules read roles, accounts and link times only, so the
+        returned links' ``status`` and ``checks`` are not filled in (never show these links to a person).
+        """
+        return self._links(links.c.unlinked_at.is_(None),
+                           sa.or_(links.c.shop_id == shop_id, links.c.account_open_id == open_id),
+                           conn=conn, with_checks=False)
+
+    def _links(self, *where: Any, conn: Connection | None = None, with_checks: bool = True) -> list[Link]:
         query = (
             sa.select(links, accounts, tokens.c.expires_at.label("token_expires_at"),
                       tokens.c.refresh_expires_at.label("token_refresh_expires_at"))
@@ -166,7 +175,7 @@ class RecordsMixin(StoreBase):
         )
         with self._maybe_read(conn) as c:
             rows = list(c.execute(query).mappings())
-            ids = [r["id"] for r in rows]
+            ids = [r["id"] for r in rows] if with_checks else []
             checks = self._latest_checks(c, ids)
             unavailable = self._latest_unavailable(c, ids)
         result = []
