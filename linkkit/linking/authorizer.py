@@ -68,14 +68,11 @@ class Authorizer:
 
     Args:
         ports: Clock, registry, TikTok clients, Seller Center.
-        overview: The shop's links and rules before consent.
         on_shop_connected: Called for each shop just connected (reconciliation with Seller Center).
     """
 
-    def __init__(self, ports: Ports, overview: Callable[[str], ShopOverview],
-                 on_shop_connected: Callable[[Shop], object]) -> None:
+    def __init__(self, ports: Ports, on_shop_connected: Callable[[Shop], object]) -> None:
         self._p = ports
-        self._overview = overview
         self._on_shop_connected = on_shop_connected
         self.revoker = Revoker(ports)
 
@@ -101,7 +98,13 @@ class Authorizer:
             role, shop_id, replace = link.role, link.shop_id, False
             expected_username = expected_username or link.account.username or None
         else:
-            violations = self._overview(shop_id).can_add(role, replace=replace)
+            # The rules before consent, on the shop's active links read in one query (no checks needed).
+            shop = self._p.shop(shop_id)
+            active = self._p.registry.active_links_touching(shop.id)
+            official = next((x for x in active if x.role is Role.OFFICIAL), None)
+            overview = ShopOverview(shop, official,
+                                    tuple(x for x in active if x.role is Role.MARKETING), self._p.clock.now())
+            violations = overview.can_add(role, replace=replace)
             if violations:
                 raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
         verifier = new_code_verifier()

@@ -69,7 +69,7 @@ class LinkService:
             actor = check.principal(actor)
         self._ports, self.sandbox = build_ports(settings, store, clock=clock, session=session, actor=actor,
                                                 system=system)
-        self._authorizer = Authorizer(self._ports, self.overview, self._reconcile)
+        self._authorizer = Authorizer(self._ports, self._reconcile)
         self._verifier = Verifier(self._ports, self._reconcile)
         self._access = AccessControl(self._ports, self.shop)
         try:  # a process that died mid-flow left work: revoke its grants, end its claims, purge old rows

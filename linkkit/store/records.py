@@ -153,15 +153,18 @@ class RecordsMixin(StoreBase):
             clauses.append(links.c.unlinked_at.is_(None))
         return self._links(*clauses, conn=conn)
 
-    def active_links_touching(self, shop_id: str, open_id: str, *, conn: Connection | None = None) -> list[Link]:
-        """The active links of the shop and of the account (anywhere): what Seller Center's rules look at.
+    def active_links_touching(self, shop_id: str, open_id: str | None = None, *,
+                              conn: Connection | None = None) -> list[Link]:
+        """The active links of the shop and of the account (anywhere; no account: the shop's only): what Seller
+        Center's rules look at.
 
         One query, without the links' checks: the rules read roles, accounts and link times only, so the
         returned links' ``status`` and ``checks`` are not filled in (never show these links to a person).
         """
-        return self._links(links.c.unlinked_at.is_(None),
-                           sa.or_(links.c.shop_id == shop_id, links.c.account_open_id == open_id),
-                           conn=conn, with_checks=False)
+        touching = links.c.shop_id == shop_id
+        if open_id is not None:
+            touching = sa.or_(touching, links.c.account_open_id == open_id)
+        return self._links(links.c.unlinked_at.is_(None), touching, conn=conn, with_checks=False)
 
     def _links(self, *where: Any, conn: Connection | None = None, with_checks: bool = True) -> list[Link]:
         query = (
