@@ -162,7 +162,8 @@ class VerifyBody(StepForm):
         if link.status is LinkStatus.AWAITING_EVIDENCE:  # a claim is not evidence: amber, never Connected
             failing = link.failing_check
             self._result.value = render("verify_result.html", kind="awaiting", link=link, badge=badge, who=who,
-                                        detail=failing.detail if failing else "")
+                                        detail=failing.detail if failing else "",
+                                        waiting=failing.name if failing else None)
             self._retry.layout.display = ""
             self._repair.layout.display = "none"
             self._another.layout.display = "none"
