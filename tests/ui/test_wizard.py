@@ -79,7 +79,8 @@ def test_official_link_end_to_end_across_two_tabs(new_service: Callable[[], Link
     tab2 = open_wizard(new_service, query_of(callback))
     assert "Maple & Co" in visible_text(tab2)
     tab1.wizard.wait_for(lambda: tab1.wizard.shops and "other tab" in tab1.wizard.notice, 10)
-    assert "Maple & Co — US · Local seller" in visible_text(tab1)
+    # The view redraws when the step's state changes, a moment after the wizard's own fields: wait for the text.
+    tab1.wizard.wait_for(lambda: "Maple & Co — US · Local seller" in visible_text(tab1), 10)
     # Step 2 and 3
     at_step_three(tab1)
     text = visible_text(tab1)
