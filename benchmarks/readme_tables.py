@@ -159,7 +159,9 @@ def _soak(r: dict[str, Any]) -> list[str]:
             f"| peak | {peak['kernels']} | {_n(peak['rss_mib'], 0)} | {peak['fds']} |",
             f"| {_n(r['settle_s'], 0)} s after the last tab closed | {end['kernels']} | {_n(end['rss_mib'], 0)} | "
             f"{end['fds']} |", "",
-            f"Kernels back to the start: {'yes' if r['kernels_back'] else 'no'}; {r['errors']} driver errors."]
+            f"Kernels back to the start: {'yes' if r['kernels_back'] else 'no'}"
+            + (f" (orphans culled after {r['cull_idle_timeout_s']} s without a browser)" if r.get("cull_idle_timeout_s")
+               else "") + f"; {r['errors']} driver errors (steps that timed out or failed under the load)."]
 
 
 SECTIONS = (("link_flow", _link_flow), ("attribution", _attribution), ("dashboard_tti", _tti),
