@@ -110,6 +110,20 @@ def test_a_closed_registry_refuses_use_instead_of_opening_a_new_pool(store: Stor
     store.close()  # idempotent
 
 
+def test_a_connection_held_across_close_is_closed_when_it_comes_back(store: Store) -> None:
+    """A page's thread may hold a connection while its registry closes; returned afterwards, it must be closed
+    at once, not left open in the disposed pool until that pool is garbage-collected."""
+    held = store.connect()
+    raw = held.connection.dbapi_connection
+    store.close()
+    held.close()
+    if isinstance(raw, sqlite3.Connection):
+        with pytest.raises(sqlite3.ProgrammingError):
+            raw.execute("SELECT 1")
+    else:
+        assert raw is not None and raw.closed
+
+
 def test_migrate_is_idempotent(store: Store, registry_url: str, secret_key: str,
                                open_store: Callable[..., Store]) -> None:
     again = open_store(registry_url, TokenBox(secret_key))

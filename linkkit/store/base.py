@@ -67,6 +67,13 @@ class StoreBase:
             make_private_sqlite_file(url)
         self.engine = self._make_engine(url)
         self._closed = False
+
+        @event.listens_for(self.engine, "checkin")
+        def _close_after_close(dbapi_connection: Any, _record: Any) -> None:
+            # A connection a thread still held when the registry was closed comes back to a pool that was
+            # disposed of: close it now rather than leave it open until that pool is garbage-collected.
+            if self._closed and dbapi_connection is not None:
+                dbapi_connection.close()
         try:
             self.migrate()
         except BaseException:
