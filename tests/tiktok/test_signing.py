@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linkkit.tiktok.signing import code_challenge, new_code_verifier, sign_request
+from linkkit.tiktok.signing import code_challenge, new_code_verifier, sign_request, webhook_signature
 
 
 def test_signature_matches_tiktoks_worked_example() -> None:
@@ -53,3 +53,13 @@ def test_challenge_encodings() -> None:
     assert code_challenge(RFC7636_VERIFIER, "base64url") == RFC7636_CHALLENGE
     assert code_challenge(RFC7636_VERIFIER, "hex") == RFC7636_HEX
     assert code_challenge(RFC7636_VERIFIER) == RFC7636_HEX  # TikTok desktop's hex is the default
+
+
+def test_webhook_signature_is_hmac_sha256_of_app_key_and_body_keyed_by_the_secret() -> None:
+    """A pinned vector, computed outside linkkit (``printf '%s' "$APP_KEY$BODY" | openssl dgst -sha256 -hmac
+    "$APP_SECRET"``): lowercase hex, the app key before the body, the secret as the key."""
+    body = b'{"type":6,"shop_id":"7494100000000000101"}'
+    assert webhook_signature("6a5b4c3d2e1f0", "s3cr3t-app-secret", body) == (
+        "05d68bc62d3a52608513678a09b27f908dc5d8454ae332d16d6cf3b6ea923dd5")
+    assert webhook_signature("6a5b4c3d2e1f0", "s3cr3t-app-secret", body + b" ") != webhook_signature(
+        "6a5b4c3d2e1f0", "s3cr3t-app-secret", body)
