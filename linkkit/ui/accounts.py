@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -41,7 +40,7 @@ from linkkit.ui.components import (
 from linkkit.ui.errors import Reporter, guarded, on_error
 from linkkit.ui.markup import header_html, info_panel_html, shop_label
 from linkkit.ui.tasks import BackgroundTasks
-from linkkit.ui.wizard_state import WEB_BASE_ENV
+from linkkit.ui.wizard_state import resolve_web_base
 
 if TYPE_CHECKING:
     from linkkit.config import Settings
@@ -74,7 +73,7 @@ class AccountsPanel(RepairFlow, BackgroundTasks, traitlets.HasTraits):
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
-        self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
+        self.web_base = resolve_web_base(web_base)
         self._relay = relay
         self._repair_attempt = ""
         self.reporter = Reporter()

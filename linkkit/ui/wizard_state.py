@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from linkkit.config import Settings
     from linkkit.linking import LinkService
 
-__all__ = ["ATTEMPT_WATCH_SECONDS", "MESSAGE_GRACE_SECONDS", "WEB_BASE_ENV", "WizardState", "batched", "new_attempt"]
+__all__ = ["ATTEMPT_WATCH_SECONDS", "MESSAGE_GRACE_SECONDS", "WEB_BASE_ENV", "WizardState", "batched", "new_attempt",
+           "resolve_web_base"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,6 +44,11 @@ WEB_BASE_ENV = "LINKKIT_WEB_BASE"
 MESSAGE_GRACE_SECONDS = 3.0
 #: How long a press of Authorize is watched for before the tab stops waiting (TikTok tab never used).
 ATTEMPT_WATCH_SECONDS = 20 * 60
+
+
+def resolve_web_base(web_base: str | None) -> str | None:
+    """Where linkkit's server routes are (``LINKKIT_WEB_BASE`` when ``None``; ``""`` means none: the kernel mints)."""
+    return os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
 
 
 def new_attempt() -> str:
@@ -109,7 +115,7 @@ class WizardState(BackgroundTasks, traitlets.HasTraits):
         super().__init__(**kwargs)
         self.service = service
         self.poll_interval = poll_interval
-        self.web_base = os.environ.get(WEB_BASE_ENV) if web_base is None else (web_base or None)
+        self.web_base = resolve_web_base(web_base)
         self._relay = relay
         self.reporter = Reporter()
         self._lock = threading.RLock()

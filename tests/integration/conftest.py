@@ -55,6 +55,15 @@ class Harness:
         return self.service.store.counts()
 
 
+def alive(h: Harness) -> dict[str, int]:
+    """The sandbox's unrevoked Login Kit grants, counted by username (what TikTok still honours)."""
+    out: dict[str, int] = {}
+    for grant in h.control("GET", "/grants")["grants"]:
+        if not grant["revoked"]:
+            out[grant["username"]] = out.get(grant["username"], 0) + 1
+    return out
+
+
 @pytest.fixture
 def make_harness(sandbox_server: Any, registry_url: str, secret_key: str) -> Iterator[Callable[..., Harness]]:
     made: list[Harness] = []

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from linkkit.linking._crashpoints import POINTS
 from linkkit.models import Provider, Role
 from linkkit.store import pending, revocation_outbox, tokens
-from tests.integration.conftest import MAPLE, Harness
+from tests.integration.conftest import MAPLE, Harness, alive
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,14 +90,6 @@ def run(h: Harness, body: str, args: dict[str, object], crash_at: str | None = N
 #: recorded anywhere (held row). No record of the token exists, and Login Kit offers no way to list or revoke a
 #: grant without its token, so that grant stays alive (unused, its token lost) until TikTok expires it.
 UNRECORDED_GRANT = {"complete.exchanged": "maple.unbox"}
-
-
-def alive(h: Harness) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for grant in h.control("GET", "/grants")["grants"]:
-        if not grant["revoked"]:
-            out[grant["username"]] = out.get(grant["username"], 0) + 1
-    return out
 
 
 @pytest.mark.parametrize("point", POINTS)

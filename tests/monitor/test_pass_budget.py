@@ -11,7 +11,7 @@ import pytest
 import linkkit.linking.outbox as outbox_module
 from linkkit.models import Role
 from linkkit.monitor import Monitor
-from tests.integration.conftest import MAPLE, Harness
+from tests.integration.conftest import MAPLE, Harness, alive
 
 pytestmark = pytest.mark.integration
 
@@ -38,14 +38,6 @@ def test_a_pass_asks_login_kit_once_per_link_and_seller_center_once_per_shop(
     shop_reads = {path: n for path, n in paths.items() if path != USER_INFO}
     assert shop_reads and all(n <= 2 for n in shop_reads.values()), shop_reads
     assert sum(paths.values()) <= 2 * len(links), paths
-
-
-def alive(h: Harness) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for grant in h.control("GET", "/grants")["grants"]:
-        if not grant["revoked"]:
-            out[grant["username"]] = out.get(grant["username"], 0) + 1
-    return out
 
 
 class Died(BaseException):
