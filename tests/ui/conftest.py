@@ -88,6 +88,12 @@ def link_account(service: LinkService, shop_id: str, role: Role, username: str, 
 _TAG = re.compile(r"<[^>]+>")
 
 
+def wait_shown(tab: Any, text: str, timeout: float = 10.0) -> None:
+    """Block until ``text`` is on the page. A tab's watcher changes the wizard's fields inside a batch and the
+    view redraws when the batch ends, so a test that waited for a field must still wait for what a person sees."""
+    tab.wizard.wait_for(lambda: text in visible_text(tab), timeout)
+
+
 def visible_text(widget: Any) -> str:
     """Everything a person could read in a widget tree (HTML stripped), skipping hidden widgets."""
     parts: list[str] = []

@@ -16,7 +16,7 @@ from linkkit.ui import onboarding_app
 from linkkit.ui.wizard import Step
 from linkkit.web.binding import add_binding, drop_binding, is_bound
 from linkkit.web.relay import AttemptRelay
-from tests.ui.conftest import connect_shop, link_account, link_button, visible_text
+from tests.ui.conftest import connect_shop, link_account, link_button, visible_text, wait_shown
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def test_each_press_carries_a_new_attempt_and_the_original_tab_shows_the_specifi
     problem = wizard.reporter.problem
     assert problem.code == "region_mismatch"
     assert problem.message == refused.value.message  # the callback tab's own words
-    assert refused.value.message in visible_text(view)
+    wait_shown(view, refused.value.message)
     assert service.links(MAPLE, include_unlinked=True) == []
     wizard.close()
 

@@ -15,7 +15,7 @@ from linkkit.models import LinkStatus, Role
 from linkkit.ui import onboarding_app
 from linkkit.ui.wizard import Step
 from tests.nothing_stored import assert_grant_revoked, assert_nothing_stored, marker, recorded_requests
-from tests.ui.conftest import button, connect_shop, link_account, link_button, query_of, visible_text
+from tests.ui.conftest import button, connect_shop, link_account, link_button, query_of, visible_text, wait_shown
 
 pytestmark = pytest.mark.integration
 
@@ -79,8 +79,7 @@ def test_official_link_end_to_end_across_two_tabs(new_service: Callable[[], Link
     tab2 = open_wizard(new_service, query_of(callback))
     assert "Maple & Co" in visible_text(tab2)
     tab1.wizard.wait_for(lambda: tab1.wizard.shops and "other tab" in tab1.wizard.notice, 10)
-    # The view redraws when the step's state changes, a moment after the wizard's own fields: wait for the text.
-    tab1.wizard.wait_for(lambda: "Maple & Co — US · Local seller" in visible_text(tab1), 10)
+    wait_shown(tab1, "Maple & Co — US · Local seller")
     # Step 2 and 3
     at_step_three(tab1)
     text = visible_text(tab1)
@@ -92,7 +91,7 @@ def test_official_link_end_to_end_across_two_tabs(new_service: Callable[[], Link
     assert tab3.page_url.clean  # the one-time code leaves the address bar
     tab1.wizard.wait_for(lambda: "in the other tab" in tab1.wizard.notice, 10)
     assert tab1.wizard.step == Step.SELLER_CENTER
-    assert "in the other tab" in visible_text(tab1)
+    wait_shown(tab1, "in the other tab")
     # Step 4 in the callback tab: the sandbox's Seller Center buttons
     button(tab3, "Send the invitation").click()
     tab3.wizard.wait()
@@ -105,7 +104,7 @@ def test_official_link_end_to_end_across_two_tabs(new_service: Callable[[], Link
     assert "Connected" in text and "✓" in text and "✗" not in text
     # the original tab notices by itself
     tab1.wizard.wait_for(lambda: tab1.wizard.step == Step.VERIFY, 10)
-    assert "Connected" in visible_text(tab1)
+    wait_shown(tab1, "Connected")
     assert [link.role for link in service.links(MAPLE)] == [Role.OFFICIAL]
     close(tab1, tab2, tab3)
 
@@ -137,7 +136,7 @@ def test_refused_authorization_shows_its_entry_and_stores_nothing(
     # the original tab hears about it too, with the same guidance and a way to try again
     tab1.wizard.wait_for(lambda: tab1.wizard.reporter.problem is not None, 10)
     assert tab1.wizard.reporter.problem.code == code
-    assert title in visible_text(tab1)
+    wait_shown(tab1, title)
     assert service.links(MAPLE, include_unlinked=True) == []
     assert_nothing_stored(service, callback, reason=code)
     assert_grant_revoked(service.settings.sandbox_url, callback, service.settings.client_key)
