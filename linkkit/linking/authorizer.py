@@ -210,8 +210,8 @@ class Authorizer:
         with p.registry.transaction() as conn:
             p.registry.upsert_account(account, conn=conn)
             p.registry.lock_account(account.open_id, conn=conn)  # unlink of this account waits, then sees us
-            # A grant this account gave before (another shop, a repaired link) is replaced by the new one.
-            p.registry.retire_token(Provider.LOGIN_KIT, account.open_id, "superseded", conn=conn)
+            # A token this account gave before (another shop, a repaired link) is overwritten, never revoked:
+            # TikTok's revoke would disconnect the account, taking the grant just issued with it.
             p.keeper.save(Provider.LOGIN_KIT, account.open_id, tokens, conn=conn)
             if record.link_id is not None:
                 link_id = record.link_id
@@ -239,7 +239,7 @@ class Authorizer:
             p.registry.release_held(record.id, conn=conn)  # the grant is now the stored token
             crash_point("complete.storing")
         crash_point("complete.stored")
-        self.drain_quietly()  # a superseded or replaced grant
+        self.drain_quietly()  # a replaced Official's grant
         return AuthorizationResult(Provider.LOGIN_KIT, record.id, link=p.link(link_id))
 
     def _check_account(self, shop: Shop, role: Role, record: PendingAuthorization, tokens: TokenSet,

@@ -1,7 +1,9 @@
 """``Revoker``: drains the revocation outbox — every grant linkkit must give back to TikTok.
 
 A "revoke this grant" row is committed with the registry change that ends the grant (unlink, a replaced
-Official, a refused account, an abandoned completion). This worker sends each due row to TikTok's revoke
+Official, a refused account, an abandoned completion). TikTok's revoke disconnects the app from the account as
+a whole, so a row whose account linkkit still needs (a stored token, or a grant held by an authorization in
+flight) is dropped instead of sent. This worker sends each due row to TikTok's revoke
 endpoint and deletes the row only after TikTok answered; a failure counts the attempt and backs off
 exponentially (capped). So a process killed anywhere leaves the row behind, and the next drain — after the
 transaction, on service start, or from the monitor — revokes the grant.
@@ -39,19 +41,23 @@ class Revoker:
         """Revoke every due grant (at most ``limit``); returns how many TikTok confirmed."""
         p = self._p
         done = 0
-        for outbox_id, provider, _subject, access_token, attempts in p.registry.due_revocations(
-                p.clock.now(), limit=limit):
-            if provider is not Provider.LOGIN_KIT:  # only Login Kit grants go through the outbox today
+        for row in p.registry.due_revocations(p.clock.now(), limit=limit):
+            if row.provider is not Provider.LOGIN_KIT:  # only Login Kit grants go through the outbox today
+                continue
+            if row.in_use:
+                # Revoking would disconnect the app from an account a link still needs (TikTok revokes the
+                # account's connection, not one token): the grant stays part of that connection.
+                p.registry.revocation_done(row.id)
                 continue
             crash_point("outbox.revoking")
             try:
-                p.login_flow(Role.MARKETING).revoke(access_token)
+                p.login_flow(Role.MARKETING).revoke(row.access_token)
             except LinkkitError as exc:
-                delay = min(BACKOFF_FIRST * (2 ** attempts), BACKOFF_CAP)
-                p.registry.revocation_failed(outbox_id, exc.reason, p.clock.now() + delay)
+                delay = min(BACKOFF_FIRST * (2 ** row.attempts), BACKOFF_CAP)
+                p.registry.revocation_failed(row.id, exc.reason, p.clock.now() + delay)
                 log.warning("Could not revoke a TikTok grant (%s); retrying in %s.", exc.reason, delay)
                 continue
             crash_point("outbox.revoked")
-            p.registry.revocation_done(outbox_id)
+            p.registry.revocation_done(row.id)
             done += 1
         return done

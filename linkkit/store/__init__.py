@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from linkkit.store.access import MEMBER, OWNER, AccessMixin, ShopAccess
 from linkkit.store.base import StoreBase
-from linkkit.store.credentials import SecretsMixin, StoredToken
+from linkkit.store.credentials import DueRevocation, SecretsMixin, StoredToken
 from linkkit.store.database import RegistryAuthFailed, RegistryMissing, RegistryUnreachable, mask_url
 from linkkit.store.pending import PendingMixin
 from linkkit.store.records import RecordsMixin
@@ -50,6 +50,7 @@ __all__ = [
     "MEMBER",
     "OWNER",
     "SCHEMA_VERSION",
+    "DueRevocation",
     "Registry",
     "RegistryAuthFailed",
     "RegistryMissing",

@@ -45,6 +45,21 @@ class StoredToken:
         )
 
 
+@dataclass(frozen=True)
+class DueRevocation:
+    """An outbox row due for TikTok's revoke endpoint. Its repr hides the token."""
+
+    id: int
+    provider: Provider
+    subject: str
+    access_token: str
+    attempts: int
+    in_use: bool  # the account is still connected through linkkit: drop the row, never revoke
+
+    def __repr__(self) -> str:
+        return (f"DueRevocation(id={self.id}, provider={self.provider.value!r}, subject={self.subject!r}, "
+                f"attempts={self.attempts}, in_use={self.in_use}, access_token=<hidden>)")
+
 
 class SecretsMixin(StoreBase):
     """Encrypted tokens with refresh leases, grants held for a completion, and the revocation outbox."""
@@ -207,22 +222,33 @@ class SecretsMixin(StoreBase):
         hold the database's write lock)."""
         conn.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == open_id).with_for_update())
 
-    def due_revocations(self, now: datetime, *, limit: int = 50) -> list[tuple[int, Provider, str, str, int]]:
-        """Outbox rows due at ``now``: ``(id, provider, subject, access_token, attempts)`` (token decrypted)."""
+    def due_revocations(self, now: datetime, *, limit: int = 50) -> list[DueRevocation]:
+        """Outbox rows due at ``now`` (token decrypted), each saying whether its account is still connected.
+
+        Revoking disconnects the app from the account as a whole, so an account linkkit still needs — it has a
+        stored token, or an authorization in flight holds a grant of it — must not be revoked (``in_use``).
+        """
+        other = revocation_outbox.alias("other")
+        in_use = sa.or_(
+            sa.exists().where(tokens.c.provider == revocation_outbox.c.provider,
+                              tokens.c.subject == revocation_outbox.c.subject),
+            sa.exists().where(other.c.provider == revocation_outbox.c.provider,
+                              other.c.subject == revocation_outbox.c.subject, other.c.due_at.is_(None)),
+        )
         with self._read() as conn:
-            rows = conn.execute(sa.select(revocation_outbox).where(
+            rows = conn.execute(sa.select(revocation_outbox, in_use.label("in_use")).where(
                 revocation_outbox.c.due_at.is_not(None), revocation_outbox.c.due_at <= now,
             ).order_by(revocation_outbox.c.due_at, revocation_outbox.c.id).limit(limit)).mappings().all()
         out = []
         for r in rows:
             if r["key_fp"] is not None and r["key_fp"] not in self._box.fingerprints:
                 raise foreign_key_error([r["key_fp"]], self._box.fingerprints)
-            out.append((r["id"], Provider(r["provider"]), r["subject"], self._box.decrypt(r["access_token"]),
-                        r["attempts"]))
+            out.append(DueRevocation(r["id"], Provider(r["provider"]), r["subject"],
+                                     self._box.decrypt(r["access_token"]), r["attempts"], bool(r["in_use"])))
         return out
 
     def revocation_done(self, outbox_id: int) -> None:
-        """TikTok confirmed the revoke: the row (and the token it held) goes."""
+        """TikTok confirmed the revoke, or the row's account is still connected (no revoke): the row goes."""
         with self._write() as conn:
             conn.execute(revocation_outbox.delete().where(revocation_outbox.c.id == outbox_id))
 

@@ -11,20 +11,11 @@ import pytest
 
 import linkkit.linking.authorizer as authorizer_module
 from linkkit.errors import RuleViolation, StateMismatch
-from linkkit.models import Provider, Role
+from linkkit.models import LinkStatus, Provider, Role
 from linkkit.ui.tasks import pending_outcome
-from tests.integration.conftest import MAPLE, Harness
+from tests.integration.conftest import MAPLE, Harness, alive
 
 pytestmark = pytest.mark.integration
-
-
-def alive(h: Harness) -> dict[str, int]:
-    """Live (unrevoked) Login Kit grants per username at the sandbox."""
-    out: dict[str, int] = {}
-    for grant in h.control("GET", "/grants")["grants"]:
-        if not grant["revoked"]:
-            out[grant["username"]] = out.get(grant["username"], 0) + 1
-    return out
 
 
 def on_point(monkeypatch: pytest.MonkeyPatch, name: str, action: Callable[[], Any]) -> list[Any]:
@@ -49,12 +40,12 @@ def test_unlink_commits_the_revocation_and_the_drain_retries_until_tiktok_confir
     rows = h.service.store.outbox()
     assert [(r["reason"], r["attempts"], r["last_error"] is not None) for r in rows] == [("unlinked", 1, True)]
     assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is None  # held by the outbox row
-    assert alive(h) == {"maple.deals": 1}
+    assert alive(h) == ["maple.deals"]
     h.control("DELETE", "/faults")
     assert h.service.drain_outbox() == 0  # backing off: not due yet
     h.service.sandbox.advance_clock(120)  # type: ignore[union-attr]
     assert h.service.drain_outbox() == 1
-    assert alive(h) == {} and h.service.store.outbox() == []
+    assert alive(h) == [] and h.service.store.outbox() == []
 
 
 def test_unlink_in_one_tab_while_relinking_in_another_keeps_one_link_with_its_token(
@@ -76,7 +67,7 @@ def test_unlink_in_one_tab_while_relinking_in_another_keeps_one_link_with_its_to
     assert [x.id for x in active] == [relinked[0].id]
     assert h.service.store.token(Provider.LOGIN_KIT, old.account.open_id) is not None
     assert h.service.refresh_tokens(relinked[0].id, force=True) == 1  # the stored grant is the live one
-    assert alive(h) == {"maple.deals": 1} and h.service.store.outbox() == []
+    assert alive(h) == ["maple.deals"] and h.service.store.outbox() == []
 
 
 def test_simultaneous_official_race_one_winner_and_the_loser_revoked(
@@ -97,7 +88,7 @@ def test_simultaneous_official_race_one_winner_and_the_loser_revoked(
     assert [x.account.username for x in officials] == ["maple.extra"]
     assert h.service.store.token(Provider.LOGIN_KIT, officials[0].account.open_id) is not None
     assert h.service.pending(mine.pending_id).outcome == "official_limit_reached"
-    assert alive(h) == {"maple.extra": 1}  # the loser's grant is revoked
+    assert alive(h) == ["maple.extra"]  # the loser's grant is revoked
     assert h.service.store.outbox() == [] and h.counts()["links"] == 1
 
 
@@ -121,13 +112,13 @@ def test_a_claim_whose_process_died_ends_with_the_truth_and_old_rows_are_purged(
     monkeypatch.undo()
     record = h.service.pending(start.pending_id)
     assert record.used_at is not None and record.outcome is None  # under way until it expires
-    assert alive(h) == {"maple.deals": 1} and len(h.service.store.outbox()) == 1  # held
+    assert alive(h) == ["maple.deals"] and len(h.service.store.outbox()) == 1  # held
     h.service.sandbox.advance_clock(11 * 60)  # type: ignore[union-attr]
     record = h.service.pending(start.pending_id)
     assert record.outcome == "authorization_abandoned" and record.result_link_id is None
     outcome = pending_outcome(record, now=h.service.now())
     assert outcome is not None and outcome.reason == "authorization_abandoned"  # not provider_unavailable
-    assert alive(h) == {} and h.service.store.outbox() == []
+    assert alive(h) == [] and h.service.store.outbox() == []
     with pytest.raises(StateMismatch) as replayed:  # the callback page reloaded: told the truth, not "reused"
         h.service.complete_authorization(callback)
     assert replayed.value.reason == "authorization_abandoned"
@@ -137,3 +128,39 @@ def test_a_claim_whose_process_died_ends_with_the_truth_and_old_rows_are_purged(
     assert h.counts()["pending_authorizations"] == 3  # the shop's, the dead claim's, the unused one
     restarted = make_harness()  # a new process starts: recovery purges rows that ended over a day ago
     assert restarted.counts()["pending_authorizations"] == 0
+
+
+def _revokes(h: Harness) -> list[dict[str, Any]]:
+    return [r for r in h.control("GET", "/requests")["requests"]
+            if r["method"] == "POST" and r["path"] == "/v2/oauth/revoke/"]
+
+
+def test_a_repair_by_the_same_account_keeps_it_connected_and_revokes_nothing(h: Harness) -> None:
+    # TikTok's revoke disconnects the whole account from the app: revoking the grant a repair replaced would
+    # take the new grant with it and break the link just repaired.
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    h.control("DELETE", "/requests")
+    repaired = h.authorize(MAPLE, Role.MARKETING, "maple.deals", link_id=link.id)
+    assert repaired.id == link.id
+    assert _revokes(h) == [] and h.service.store.outbox() == []
+    assert alive(h) == ["maple.deals"]
+    assert h.service.refresh_tokens(link.id, force=True) == 1  # the stored grant still works at TikTok
+    assert h.service.verify(link.id).status is LinkStatus.CONNECTED
+
+
+def test_a_refused_consent_by_an_account_linked_elsewhere_leaves_its_link_working(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    before = h.counts()
+    h.control("DELETE", "/requests")
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING, expected_username="maple.live")
+    with pytest.raises(Exception) as refused:
+        h.service.complete_authorization(h.consent(start.url, "maple.deals"))  # the wrong account signs in
+    assert getattr(refused.value, "reason", None) == "wrong_account"
+    assert [x.id for x in h.service.links(MAPLE)] == [link.id]  # nothing new stored
+    assert {k: v for k, v in h.counts().items() if k not in ("link_events", "pending_authorizations")} == {
+        k: v for k, v in before.items() if k not in ("link_events", "pending_authorizations")}
+    assert _revokes(h) == [] and h.service.store.outbox() == []  # dropped: revoking would disconnect the link
+    assert h.service.refresh_tokens(link.id, force=True) == 1
+    assert h.service.verify(link.id).status is LinkStatus.CONNECTED

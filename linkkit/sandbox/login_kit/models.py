@@ -293,7 +293,12 @@ class LoginKitBackend:
         return self._issue_tokens(grant)
 
     def revoke(self, form: Mapping[str, str]) -> None:
-        """``POST /v2/oauth/revoke/``: revokes the grant behind ``token`` (access or refresh)."""
+        """``POST /v2/oauth/revoke/``: disconnects the app from the account behind ``token`` (access or refresh).
+
+        TT-REVOKE: revoking "disconnects your app from the user's TikTok account" and the app leaves the user's
+        connected apps. There is one connection per account and app, so every grant that account gave this app
+        (an earlier consent as well as the one whose token was sent) stops working together.
+        """
         app = self._client(form)
         value = form.get("token", "")
         if not value:
@@ -301,7 +306,9 @@ class LoginKitBackend:
         issued = self.access.get(value) or self.refresh.get(value)
         grant = self.grants.get(issued.grant_id) if issued else None
         if grant is not None and grant.client_key == app.client_key:
-            grant.revoked = True
+            for other in self.grants.values():
+                if other.client_key == grant.client_key and other.username == grant.username:
+                    other.revoked = True
         # Unknown tokens answer {} too (RFC 7009 §2.2); TikTok's exact behaviour is UNCONFIRMED.
 
     def user_info(self, authorization: str | None, fields_param: str | None) -> dict[str, Any]:
