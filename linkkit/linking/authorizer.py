@@ -92,7 +92,7 @@ class Authorizer:
                     link_id: int | None = None) -> AuthorizationStart:
         role = Role(role)
         if link_id is not None:
-            link = self._p.link(link_id)
+            link = self._p.link(link_id, with_checks=False)  # role, shop, account and whether it is active
             if not link.active:
                 raise LinkError("This link was unlinked; link the account again instead.", reason="link_not_found")
             role, shop_id, replace = link.role, link.shop_id, False
@@ -202,9 +202,10 @@ class Authorizer:
         # the link below committed. A refusal (here or by the registry) makes it due in complete().
         self._p.registry.hold_grant(Provider.LOGIN_KIT, tokens.open_id, tokens.access_token, record.id)
         crash_point("complete.held")
-        account = self._check_account(shop, role, record, tokens, flow, replace)
+        account, repaired = self._check_account(shop, role, record, tokens, flow, replace)
         crash_point("complete.checked")
         p = self._p
+        retired = False
         # The registry re-checks the slot rules inside this transaction (a concurrent link may have taken the
         # last slot): when it refuses, nothing is stored and the held grant is revoked through the outbox.
         with p.registry.transaction() as conn:
@@ -213,23 +214,28 @@ class Authorizer:
             # A token this account gave before (another shop, a repaired link) is overwritten, never revoked:
             # TikTok's revoke would disconnect the account, taking the grant just issued with it.
             p.keeper.save(Provider.LOGIN_KIT, account.open_id, tokens, conn=conn)
-            if record.link_id is not None:
-                link_id = record.link_id
+            if repaired is not None:
+                link_id = repaired.id
+                current = p.registry.link(link_id, with_checks=False, conn=conn)
+                if current is None or not current.active:  # unlinked in another tab while this one was on TikTok
+                    raise LinkError("This link was unlinked meanwhile; link the account again instead.",
+                                    reason="link_not_found")
                 values: dict[str, Any] = {"scopes": tokens.scopes}
-                repaired = p.link(link_id)
-                if repaired.binding_evidence == EVIDENCE_IMPORTED:  # found in Seller Center, now authorized
+                if current.binding_evidence == EVIDENCE_IMPORTED:  # found in Seller Center, now authorized
                     values.update(account_open_id=account.open_id, binding_evidence="seller_center")
                 p.registry.update_link(link_id, conn=conn, **values)
                 p.event("repaired", shop_id=shop.id, link_id=link_id, username=account.username, role=role.value,
                         conn=conn, detail="re-authorized on TikTok")
             else:
                 if replace:
-                    old = next((x for x in p.links(shop.id) if x.role is Role.OFFICIAL), None)
+                    old = next((x for x in p.registry.active_links_touching(shop.id, conn=conn)
+                                if x.role is Role.OFFICIAL), None)
                     if old is not None:
                         p.registry.update_link(old.id, unlinked_at=p.clock.now(), conn=conn)
                         if old.account.open_id != account.open_id and not p.registry.links(
                                 open_id=old.account.open_id, conn=conn):
-                            p.registry.retire_token(Provider.LOGIN_KIT, old.account.open_id, "replaced", conn=conn)
+                            retired = p.registry.retire_token(Provider.LOGIN_KIT, old.account.open_id, "replaced",
+                                                              conn=conn)
                         p.event("replaced", shop_id=shop.id, link_id=old.id, username=old.account.username,
                                 role=old.role.value, conn=conn, detail=f"replaced by @{account.username}")
                 link_id = p.registry.insert_link(shop.id, account.open_id, role, tokens.scopes, conn=conn)
@@ -237,13 +243,17 @@ class Authorizer:
                         conn=conn, detail="TikTok account authorized; finish the link in Seller Center")
             p.registry.finish_pending(record.id, "ok", link_id, conn=conn)  # one commit with the link it produced
             p.registry.release_held(record.id, conn=conn)  # the grant is now the stored token
+            stored = p.registry.link(link_id, conn=conn)  # what was just stored (the shop's access: ``p.shop``)
             crash_point("complete.storing")
         crash_point("complete.stored")
-        self.drain_quietly()  # a replaced Official's grant
-        return AuthorizationResult(Provider.LOGIN_KIT, record.id, link=p.link(link_id))
+        if retired:
+            self.drain_quietly()  # the replaced Official's grant
+        assert stored is not None
+        return AuthorizationResult(Provider.LOGIN_KIT, record.id, link=stored)
 
     def _check_account(self, shop: Shop, role: Role, record: PendingAuthorization, tokens: TokenSet,
-                       flow: LoginKitFlow, replace: bool) -> TikTokAccount:
+                       flow: LoginKitFlow, replace: bool) -> tuple[TikTokAccount, Link | None]:
+        """The account behind ``tokens`` once every rule allows it, and the link being repaired (if any)."""
         missing = rules.missing_scopes(role, tokens.scopes)
         if missing:
             raise AuthorizationError(f"These permissions were not granted: {', '.join(missing)}.",
@@ -252,8 +262,11 @@ class Authorizer:
         if account.open_id != tokens.open_id:
             raise ProviderError("TikTok's user info names another account than the token.",
                                 reason="provider_bad_response")
-        repaired = self._p.link(record.link_id) if record.link_id is not None else None
-        if repaired is not None:
+        repaired = None
+        if record.link_id is not None:
+            repaired = self._p.registry.link(record.link_id, with_checks=False)
+            if repaired is None or repaired.shop_id != shop.id:
+                raise LinkError(f"There is no link #{record.link_id}.", reason="link_not_found")
             imported = repaired.binding_evidence == EVIDENCE_IMPORTED
             same = (repaired.account.username.lower() == account.username.lower() if imported
                     else repaired.account.open_id == account.open_id)
@@ -277,7 +290,7 @@ class Authorizer:
                                            repair_link_id=record.link_id, seller_center_rules=seller_center_rules)
         if violations:
             raise RuleViolation(violations[0].message, reason=violations[0].reason, violations=violations)
-        return account
+        return account, repaired
 
     def unlink(self, link_id: int, *, actor: str | None = None) -> Link:
         """End a link (only 24 h after linking), then remove the binding in Seller Center where it can be done

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from linkkit import rules
 from linkkit.clock import Clock
-from linkkit.errors import AccessDenied, LinkError, ProviderError
+from linkkit.errors import AccessDenied, LinkError, LinkkitError, ProviderError
 from linkkit.linking.tokens import TokenKeeper
 from linkkit.models import Link, Provider, Role, Shop
 from linkkit.seller_center.base import SellerCenter
@@ -17,6 +18,11 @@ from linkkit.tiktok.login_kit import LoginKitFlow
 from linkkit.tiktok.shop import ShopClient
 
 __all__ = ["Ports"]
+
+
+
+class _NoSellerToken(LinkkitError):
+    """linkkit holds no seller token for the shop (internal: ``shop_access_token`` answers ``None``)."""
 
 
 @dataclass
@@ -63,8 +69,8 @@ class Ports:
         self.check_access(shop_id)
         return shop
 
-    def link(self, link_id: int) -> Link:
-        link = self.registry.link(link_id)
+    def link(self, link_id: int, *, with_checks: bool = True) -> Link:
+        link = self.registry.link(link_id, with_checks=with_checks)
         if link is None:
             raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
         self.check_access(link.shop_id)
@@ -101,10 +107,12 @@ class Ports:
 
     def seller_token(self, shop: Shop) -> StoredToken:
         """The shop's seller token (TikTok Shop), refreshed first when about to expire."""
-        token, _ = self.keeper.fresh(
-            Provider.SHOP, shop.seller_open_id, lambda rt: self.clients.shop_auth().refresh(rt),
-            missing=lambda: LinkError("linkkit holds no Seller Center access for this shop; connect it again.",
-                                      reason="shop_not_connected"))
+        return self._seller_token(shop, lambda: LinkError(
+            "linkkit holds no Seller Center access for this shop; connect it again.", reason="shop_not_connected"))
+
+    def _seller_token(self, shop: Shop, missing: Callable[[], LinkkitError]) -> StoredToken:
+        token, _ = self.keeper.fresh(Provider.SHOP, shop.seller_open_id,
+                                     lambda rt: self.clients.shop_auth().refresh(rt), missing=missing)
         return token
 
     def shop_client(self, shop: Shop) -> ShopClient:
@@ -113,6 +121,8 @@ class Ports:
 
     def shop_access_token(self, shop: Shop) -> str | None:
         """The shop's seller access token, or ``None`` when linkkit holds none."""
-        if self.registry.token(Provider.SHOP, shop.seller_open_id) is None:
+        try:  # one read of the token (not "is there one?" and then "give it to me")
+            return self._seller_token(shop, lambda: _NoSellerToken("no seller token", reason="shop_not_connected")
+                                      ).access_token
+        except _NoSellerToken:
             return None
-        return self.seller_token(shop).access_token

@@ -135,6 +135,9 @@ class EmulatedSellerCenter:
         token = self._access_token(shop)
         if token is None:
             raise LinkError("Connect Seller Center first.", reason="shop_not_connected")
+        return self._client(token)
+
+    def _client(self, token: str) -> SellerCenterClient:
         return SellerCenterClient(self._api_url, access_token=token, timeout=self._timeout,
                                   rule_reasons=self._rule_reasons, session=self._session)
 
@@ -142,9 +145,10 @@ class EmulatedSellerCenter:
         return f"{self._page_url}/linked-accounts?shop_id={shop_id}"
 
     def eligibility(self, shop: Shop, username: str, role: Role) -> Eligibility | None:
-        if self._access_token(shop) is None:
+        token = self._access_token(shop)
+        if token is None:
             return None
-        verdict = self.client(shop).eligibility(shop.id, username, role.value)
+        verdict = self._client(token).eligibility(shop.id, username, role.value)
         info = verdict.get("account") or {}
         return Eligibility(region=info.get("region"), account_type=info.get("account_type"),
                            rules=tuple(str(v.get("rule")) for v in verdict.get("violations") or []))

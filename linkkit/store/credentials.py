@@ -78,11 +78,9 @@ class SecretsMixin(StoreBase):
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
         with self._maybe(conn) as c:
             self._check_keys(c)  # never mix keys: another process's key wrote here since we started
-            version = c.execute(sa.select(tokens.c.version).where(where)).scalar()
-            if version is None:
+            updated = c.execute(tokens.update().where(where).values(version=tokens.c.version + 1, **values))
+            if updated.rowcount == 0:
                 c.execute(tokens.insert().values(provider=provider.value, subject=subject, version=1, **values))
-            else:
-                c.execute(tokens.update().where(where).values(version=version + 1, **values))
 
     def token(self, provider: Provider, subject: str, *, conn: Connection | None = None) -> StoredToken | None:
         where = sa.and_(tokens.c.provider == provider.value, tokens.c.subject == subject)
@@ -220,7 +218,8 @@ class SecretsMixin(StoreBase):
     def lock_account(self, open_id: str, *, conn: Connection) -> None:
         """Serialise changes to one account's links and token (PostgreSQL row lock; SQLite's writers already
         hold the database's write lock)."""
-        conn.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == open_id).with_for_update())
+        if conn.dialect.name != "sqlite":  # SQLite has no row locks and needs none: BEGIN IMMEDIATE serialises
+            conn.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == open_id).with_for_update())
 
     def due_revocations(self, now: datetime, *, limit: int = 50) -> list[DueRevocation]:
         """Outbox rows due at ``now`` (token decrypted), each saying whether its account is still connected.

@@ -81,10 +81,8 @@ class RecordsMixin(StoreBase):
             "account_type": account.account_type, "updated_at": self._now(),
         }
         with self._maybe(conn) as c:
-            found = c.execute(sa.select(accounts.c.open_id).where(accounts.c.open_id == account.open_id)).first()
-            if found:
-                c.execute(accounts.update().where(accounts.c.open_id == account.open_id).values(**values))
-            else:
+            updated = c.execute(accounts.update().where(accounts.c.open_id == account.open_id).values(**values))
+            if updated.rowcount == 0:
                 c.execute(accounts.insert().values(open_id=account.open_id, **values))
 
     @staticmethod
@@ -138,8 +136,10 @@ class RecordsMixin(StoreBase):
         with self._maybe(conn) as c:
             c.execute(links.update().where(links.c.id == link_id).values(**values))
 
-    def link(self, link_id: int) -> Link | None:
-        found = self._links(links.c.id == link_id)
+    def link(self, link_id: int, *, with_checks: bool = True, conn: Connection | None = None) -> Link | None:
+        """One link (``with_checks=False``: one query, its ``status`` and ``checks`` not filled in — for rules
+        and ownership, never to show a person)."""
+        found = self._links(links.c.id == link_id, with_checks=with_checks, conn=conn)
         return found[0] if found else None
 
     def links(self, shop_id: str | None = None, *, include_unlinked: bool = False,

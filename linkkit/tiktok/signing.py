@@ -21,13 +21,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-import string
 from collections.abc import Mapping
 
 __all__ = ["code_challenge", "new_code_verifier", "sign_request", "webhook_signature"]
 
 _EXCLUDED = frozenset({"sign", "access_token", "x-tts-access-token"})
-_VERIFIER_CHARS = string.ascii_letters + string.digits + "-._~"
 
 
 def sign_request(path: str, params: Mapping[str, object], *, app_secret: str, body: str = "",
@@ -45,7 +43,8 @@ def new_code_verifier(length: int = 64) -> str:
     """A fresh PKCE verifier from ``[A-Za-z0-9-._~]`` (43–128 characters)."""
     if not 43 <= length <= 128:
         raise ValueError("a PKCE code verifier has 43 to 128 characters")
-    return "".join(secrets.choice(_VERIFIER_CHARS) for _ in range(length))
+    # base64url's alphabet is a subset of the verifier's; 6 random bits per character (one call, not one per char)
+    return secrets.token_urlsafe(length)[:length]
 
 
 def code_challenge(verifier: str, encoding: str = "hex") -> str:
