@@ -164,3 +164,18 @@ def test_a_refused_consent_by_an_account_linked_elsewhere_leaves_its_link_workin
     assert _revokes(h) == [] and h.service.store.outbox() == []  # dropped: revoking would disconnect the link
     assert h.service.refresh_tokens(link.id, force=True) == 1
     assert h.service.verify(link.id).status is LinkStatus.CONNECTED
+
+
+def test_a_repair_finished_after_its_link_was_unlinked_is_refused_and_its_grant_revoked(h: Harness) -> None:
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]  # unlink is allowed now
+    start = h.service.begin_authorization(MAPLE, Role.MARKETING, link_id=link.id)
+    callback = h.consent(start.url, "maple.deals")
+    h.service.unlink(link.id)  # another tab, while this one was on TikTok
+    with pytest.raises(Exception) as refused:
+        h.service.complete_authorization(callback)
+    assert getattr(refused.value, "reason", None) == "link_not_found"
+    assert h.service.links(MAPLE) == []  # the unlinked link stays unlinked
+    assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is None
+    assert h.service.store.outbox() == [] and alive(h) == []  # the repair's grant was revoked too
