@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "shared": "yes: other agents ran on the same 2 cores during the run; see loadavg",
+            "shared": "see the load averages recorded beside each size (1-minute load at the start of a size)",
         },
         "task": "credit orders to links by the attribution rule (overlapping Official/Marketing links), "
         "then daily GMV and orders per (shop, account, day); wall time from Parquet to a pandas result",
@@ -252,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         }
     if not args.no_write:
         existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        previous = existing.get("attribution") or {}
+        for key in ("dashboard_100m", "engine_100m"):  # the 100M figures stay until a --with-100m run replaces them
+            if key not in record and key in previous:
+                record[key] = previous[key]
         existing["attribution"] = record
         RESULTS.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
 
