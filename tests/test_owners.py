@@ -129,6 +129,20 @@ def bobs_actions(bob: LinkService, link_id: int, unbound_id: int) -> dict[str, C
     }
 
 
+def test_repairing_another_sellers_link_through_ones_own_shop_is_refused(world: World) -> None:
+    alice = world.service("alice")
+    link = connect_and_link(alice)
+    bob = world.service("bob")
+    assert bob.sandbox is not None
+    start = bob.begin_shop_authorization()
+    bobs = bob.complete_authorization(bob.sandbox.consent(start.url, "cedar_seller")).shops[0]
+    before = snapshot(alice.store)
+    with pytest.raises(AccessDenied) as caught:  # his own shop in the call, alice's link to repair
+        bob.begin_authorization(bobs.id, Role.OFFICIAL, link_id=link.id)
+    assert caught.value.reason == "not_your_shop"
+    assert snapshot(alice.store) == before
+
+
 def test_another_seller_is_refused_all_14_actions_and_nothing_changes(world: World) -> None:
     alice = world.service("alice")
     link = connect_and_link(alice)

@@ -88,18 +88,24 @@ class Authorizer:
             self._p.event("authorization_started", detail="TikTok Shop seller authorization", conn=conn)
         return AuthorizationStart(Provider.SHOP, auth.authorization_url(state=state), pending_id, expires)
 
-    def begin_login(self, shop_id: str, role: Role, *, replace: bool = False, expected_username: str | None = None,
+    def begin_login(self, shop: Shop, role: Role, *, replace: bool = False, expected_username: str | None = None,
                     link_id: int | None = None) -> AuthorizationStart:
+        """Mint a Login Kit authorization for ``shop`` (the caller checked the principal's access to it)."""
         role = Role(role)
+        shop_id = shop.id
         if link_id is not None:
-            link = self._p.link(link_id, with_checks=False)  # role, shop, account and whether it is active
+            found = self._p.registry.link(link_id, with_checks=False)  # role, shop, account, whether active
+            if found is None:
+                raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
+            if found.shop_id != shop.id:  # the link's own shop decides (``shop``'s access is checked already)
+                self._p.check_access(found.shop_id)
+            link = found
             if not link.active:
                 raise LinkError("This link was unlinked; link the account again instead.", reason="link_not_found")
             role, shop_id, replace = link.role, link.shop_id, False
             expected_username = expected_username or link.account.username or None
         else:
             # The rules before consent, on the shop's active links read in one query (no checks needed).
-            shop = self._p.shop(shop_id)
             active = self._p.registry.active_links_touching(shop.id)
             official = next((x for x in active if x.role is Role.OFFICIAL), None)
             overview = ShopOverview(shop, official,
@@ -262,11 +268,15 @@ class Authorizer:
         if account.open_id != tokens.open_id:
             raise ProviderError("TikTok's user info names another account than the token.",
                                 reason="provider_bad_response")
+        # The shop's and the account's active links (one query): the rules read them, and a repaired link is
+        # among them unless it was unlinked meanwhile.
+        relevant = self._p.registry.active_links_touching(shop.id, account.open_id)
         repaired = None
         if record.link_id is not None:
-            repaired = self._p.registry.link(record.link_id, with_checks=False)
-            if repaired is None or repaired.shop_id != shop.id:
-                raise LinkError(f"There is no link #{record.link_id}.", reason="link_not_found")
+            repaired = next((x for x in relevant if x.id == record.link_id and x.shop_id == shop.id), None)
+            if repaired is None:
+                raise LinkError("This link was unlinked meanwhile; link the account again instead.",
+                                reason="link_not_found")
             imported = repaired.binding_evidence == EVIDENCE_IMPORTED
             same = (repaired.account.username.lower() == account.username.lower() if imported
                     else repaired.account.open_id == account.open_id)
@@ -285,7 +295,6 @@ class Authorizer:
                 account = TikTokAccount(**{**account.__dict__, "region": verdict.region or account.region,
                                            "account_type": verdict.account_type or account.account_type})
                 seller_center_rules = list(verdict.rules)
-        relevant = self._p.registry.active_links_touching(shop.id, account.open_id)
         violations = rules.check_candidate(shop, relevant, account, role, replace=replace,
                                            repair_link_id=record.link_id, seller_center_rules=seller_center_rules)
         if violations:

@@ -149,9 +149,8 @@ class LinkService:
             expected_username = check.text(expected_username, "The expected username", max_length=256)
         if link_id is not None:
             link_id = check.link_id(link_id)
-        self.shop(shop_id)
-        return self._authorizer.begin_login(shop_id, role, replace=replace, expected_username=expected_username,
-                                            link_id=link_id)
+        return self._authorizer.begin_login(self.shop(shop_id), role, replace=replace,
+                                            expected_username=expected_username, link_id=link_id)
 
     def replace_official(self, shop_id: str, *, expected_username: str | None = None) -> AuthorizationStart:
         """Start replacing the shop's Official account (the old link ends when the new one is authorized)."""

@@ -39,6 +39,15 @@ from linkkit.store.schema import (
     tokens,
 )
 
+#: Key fingerprints of stored secrets that are not in ``ours`` (an expanding parameter), over every table that
+#: holds a secret.
+_FOREIGN_KEYS = sa.union(*(
+    sa.select(table.c.key_fp).where(table.c.key_fp.is_not(None),
+                                    table.c.key_fp.not_in(sa.bindparam("ours", expanding=True)),
+                                    column.is_not(None))
+    for table, column in ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier),
+                          (revocation_outbox, revocation_outbox.c.access_token))))
+
 
 class StoreBase:
     """The registry database: connection, migration, transactions (the record kinds are mixins on top).
@@ -182,10 +191,8 @@ class StoreBase:
                     if found is None:
                         raise foreign_key_error(["unknown (written before fingerprints)"], ours)
                     conn.execute(table.update().where(table.c.id == row_id).values(key_fp=found))
-        foreign = {fp for (fp,) in conn.execute(sa.union(*(  # one round trip: it runs before every secret written
-            sa.select(table.c.key_fp).where(table.c.key_fp.is_not(None), table.c.key_fp.not_in(ours),
-                                            column.is_not(None))
-            for table, column in sources)))}
+        # one prebuilt statement, one round trip: it runs before every secret written
+        foreign = {fp for (fp,) in conn.execute(_FOREIGN_KEYS, {"ours": list(ours)})}
         if foreign:
             raise foreign_key_error(sorted(foreign), ours)
 
