@@ -222,14 +222,10 @@ class Authorizer:
             p.keeper.save(Provider.LOGIN_KIT, account.open_id, tokens, conn=conn)
             if repaired is not None:
                 link_id = repaired.id
-                current = p.registry.link(link_id, with_checks=False, conn=conn)
-                if current is None or not current.active:  # unlinked in another tab while this one was on TikTok
+                # one conditional update: refused when another tab unlinked it while this one was on TikTok
+                if not p.registry.reauthorize_link(link_id, account.open_id, tokens.scopes, conn=conn):
                     raise LinkError("This link was unlinked meanwhile; link the account again instead.",
                                     reason="link_not_found")
-                values: dict[str, Any] = {"scopes": tokens.scopes}
-                if current.binding_evidence == EVIDENCE_IMPORTED:  # found in Seller Center, now authorized
-                    values.update(account_open_id=account.open_id, binding_evidence="seller_center")
-                p.registry.update_link(link_id, conn=conn, **values)
                 p.event("repaired", shop_id=shop.id, link_id=link_id, username=account.username, role=role.value,
                         conn=conn, detail="re-authorized on TikTok")
             else:

@@ -13,6 +13,7 @@ from linkkit import rules
 from linkkit.errors import LinkError, RuleViolation
 from linkkit.models import (
     EVENT_CHECK_UNAVAILABLE,
+    EVIDENCE_IMPORTED,
     CheckName,
     Link,
     LinkCheck,
@@ -32,6 +33,16 @@ from linkkit.store.schema import (
     links,
     shops,
     tokens,
+)
+
+#: Links with their account and token lifetimes, in display order (built once; callers add ``where``).
+_LINKS = (
+    sa.select(links, accounts, tokens.c.expires_at.label("token_expires_at"),
+              tokens.c.refresh_expires_at.label("token_refresh_expires_at"))
+    .join(accounts, accounts.c.open_id == links.c.account_open_id)
+    .outerjoin(tokens, sa.and_(tokens.c.provider == Provider.LOGIN_KIT.value,
+                               tokens.c.subject == links.c.account_open_id))
+    .order_by(links.c.role.desc(), links.c.created_at, links.c.id)
 )
 
 
@@ -136,6 +147,19 @@ class RecordsMixin(StoreBase):
         with self._maybe(conn) as c:
             c.execute(links.update().where(links.c.id == link_id).values(**values))
 
+    def reauthorize_link(self, link_id: int, open_id: str, scopes: Sequence[str], *, conn: Connection) -> bool:
+        """Record a repair's new consent on an active link (one statement); ``False`` when it is not active.
+
+        A link imported from Seller Center (known by username only) becomes authorized by ``open_id``.
+        """
+        imported = links.c.binding_evidence == EVIDENCE_IMPORTED
+        done = conn.execute(links.update().where(links.c.id == link_id, links.c.unlinked_at.is_(None)).values(
+            scopes=",".join(sorted(scopes)),
+            account_open_id=sa.case((imported, open_id), else_=links.c.account_open_id),
+            binding_evidence=sa.case((imported, "seller_center"), else_=links.c.binding_evidence),
+        ))
+        return done.rowcount == 1
+
     def link(self, link_id: int, *, with_checks: bool = True, conn: Connection | None = None) -> Link | None:
         """One link (``with_checks=False``: one query, its ``status`` and ``checks`` not filled in — for rules
         and ownership, never to show a person)."""
@@ -167,15 +191,7 @@ class RecordsMixin(StoreBase):
         return self._links(links.c.unlinked_at.is_(None), touching, conn=conn, with_checks=False)
 
     def _links(self, *where: Any, conn: Connection | None = None, with_checks: bool = True) -> list[Link]:
-        query = (
-            sa.select(links, accounts, tokens.c.expires_at.label("token_expires_at"),
-                      tokens.c.refresh_expires_at.label("token_refresh_expires_at"))
-            .join(accounts, accounts.c.open_id == links.c.account_open_id)
-            .outerjoin(tokens, sa.and_(tokens.c.provider == Provider.LOGIN_KIT.value,
-                                       tokens.c.subject == links.c.account_open_id))
-            .where(*where)
-            .order_by(links.c.role.desc(), links.c.created_at, links.c.id)
-        )
+        query = _LINKS.where(*where)
         with self._maybe_read(conn) as c:
             rows = list(c.execute(query).mappings())
             ids = [r["id"] for r in rows] if with_checks else []
