@@ -402,3 +402,18 @@ def test_shop_tokens_refresh_through_the_same_keeper(h: Harness) -> None:
     assert before is not None and after is not None
     assert after.version == before.version + 1 and after.refresh_token != before.refresh_token
     assert after.expires_at > h.service.now()
+
+
+def test_authorizing_a_link_found_in_seller_center_makes_it_linkkits_own(h: Harness) -> None:
+    h.connect("cedar_seller")
+    found = next(x for x in h.service.links(CEDAR) if x.account.username == "cedar.promo1")
+    assert found.binding_evidence == "seller_center_import"
+    assert h.service.store.token(Provider.LOGIN_KIT, found.account.open_id) is None
+    start = h.service.begin_authorization(CEDAR, Role.MARKETING, link_id=found.id)
+    result = h.service.complete_authorization(h.consent(start.url, "cedar.promo1"))
+    assert result.link is not None and result.link.id == found.id  # the same link, not a new one
+    link = h.service.link(found.id)
+    assert link.binding_evidence == "seller_center" and link.active
+    assert link.account.username == "cedar.promo1" and link.account.open_id != found.account.open_id
+    assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is not None
+    assert [x.id for x in h.service.links(CEDAR) if x.account.username == "cedar.promo1"] == [found.id]
