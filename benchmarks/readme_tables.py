@@ -49,6 +49,10 @@ def _link_flow(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _times(x: float | None) -> str:
+    return "—" if x is None else f"{_n(x)}×"
+
+
 def _attribution(r: dict[str, Any]) -> list[str]:
     out = [
         "### Attribution at scale (overlapping Official and Marketing links, one rule for every variant)",
@@ -66,7 +70,7 @@ def _attribution(r: dict[str, Any]) -> list[str]:
             f"| {row['fastest_rival']} | {_n(row['fastest_rival_s'])} ({_n(row['fastest_rival_worst_s'])}) "
             f"| {_n(row['fastest_rival_mib'], 0)} | {_n(row['pandas_s'])} ({_n(row['pandas_worst_s'])}) "
             f"| {_n(row['pandas_mib'], 0)} | {_n(row['linkkit_vs_fastest_rival'])}× "
-            f"| {_n(row['pandas_vs_linkkit'])}× |")
+            f"| {_times(row['pandas_vs_linkkit'])} |")
     scaling = r.get("scaling", [])
     within = [f"{row['orders']:,}" for row in scaling if row["linkkit_vs_fastest_rival"] <= 1.1]
     beats = [f"{row['orders']:,}" for row in scaling if row["linkkit_vs_fastest_rival"] < 1.0]
@@ -75,6 +79,10 @@ def _attribution(r: dict[str, Any]) -> list[str]:
             f"validation and the overlap rule. Within 1.1× of the fastest rival (target: every size) at: "
             f"{', '.join(within) or 'no size'}; faster than it at: {', '.join(beats) or 'no size'}. "
             f"pandas ÷ linkkit at 10M orders: {_n(at_10m)}× (target ≥ 5×)."]
+    skipped = [f"{row['orders']:,} ({row['pandas_note'].removeprefix('not run: ')})"
+               for row in scaling if row.get("pandas_note")]
+    if skipped:
+        out += ["", f"pandas not run at {'; '.join(skipped)}."]
     engine = r.get("engine_100m")
     if isinstance(engine, str):
         out += ["", f"Engine at 100M orders: {engine}."]
@@ -95,9 +103,11 @@ def _attribution(r: dict[str, Any]) -> list[str]:
         out += ["", f"Worst filter: {dash['worst_filter']} ({_n(dash['worst_filter_median_ms'], 1)} ms median)."]
     big = r.get("dashboard_100m")
     if big:
+        redraws = big.get("redraw_median_ms_by_filter") or big["redraw_ms_by_filter"]
+        repeats = big.get("repeats", 3)
         out += ["", f"At {big['orders']:,} orders the dashboard opens: build {_n(big['build_s'], 0)} s, peak "
-                f"{_n(big['peak_rss_mib'], 0)} MiB; redraws {_n(min(big['redraw_ms_by_filter'].values()), 0)}–"
-                f"{_n(max(big['redraw_ms_by_filter'].values()), 0)} ms ({big['repeats']} repeat; worst: "
+                f"{_n(big['peak_rss_mib'], 0)} MiB; redraws {_n(min(redraws.values()), 0)}–"
+                f"{_n(max(redraws.values()), 0)} ms (median of {repeats} repeats per filter; worst: "
                 f"{big['worst_filter']})."]
     return out
 
