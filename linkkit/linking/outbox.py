@@ -47,17 +47,17 @@ class Revoker:
             if row.in_use:
                 # Revoking would disconnect the app from an account a link still needs (TikTok revokes the
                 # account's connection, not one token): the grant stays part of that connection.
-                p.registry.revocation_done(row.id)
+                p.registry.revocation_done(row)
                 continue
             crash_point("outbox.revoking")
             try:
                 p.login_flow(Role.MARKETING).revoke(row.access_token)
             except LinkkitError as exc:
                 delay = min(BACKOFF_FIRST * (2 ** row.attempts), BACKOFF_CAP)
-                p.registry.revocation_failed(row.id, exc.reason, p.clock.now() + delay)
+                p.registry.revocation_failed(row, exc.reason, p.clock.now() + delay)
                 log.warning("Could not revoke a TikTok grant (%s); retrying in %s.", exc.reason, delay)
                 continue
             crash_point("outbox.revoked")
-            p.registry.revocation_done(row.id)
+            p.registry.revocation_done(row)
             done += 1
         return done

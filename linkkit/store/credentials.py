@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,6 +55,7 @@ class DueRevocation:
     access_token: str
     attempts: int
     in_use: bool  # the account is still connected through linkkit: drop the row, never revoke
+    stored: str = field(default="", compare=False)  # the row's ciphertext: with ``id``, names this very row
 
     def __repr__(self) -> str:
         return (f"DueRevocation(id={self.id}, provider={self.provider.value!r}, subject={self.subject!r}, "
@@ -243,18 +244,26 @@ class SecretsMixin(StoreBase):
             if r["key_fp"] is not None and r["key_fp"] not in self._box.fingerprints:
                 raise foreign_key_error([r["key_fp"]], self._box.fingerprints)
             out.append(DueRevocation(r["id"], Provider(r["provider"]), r["subject"],
-                                     self._box.decrypt(r["access_token"]), r["attempts"], bool(r["in_use"])))
+                                     self._box.decrypt(r["access_token"]), r["attempts"], bool(r["in_use"]),
+                                     stored=r["access_token"]))
         return out
 
-    def revocation_done(self, outbox_id: int) -> None:
+    @staticmethod
+    def _this_row(row: DueRevocation) -> Any:
+        # The id alone is not enough: SQLite hands the largest id out again once its row is deleted, so after
+        # another process revoked and deleted this row, a new row (another authorization's held grant) may
+        # carry the same id. The ciphertext (fresh IV per encryption) tells them apart.
+        return sa.and_(revocation_outbox.c.id == row.id, revocation_outbox.c.access_token == row.stored)
+
+    def revocation_done(self, row: DueRevocation) -> None:
         """TikTok confirmed the revoke, or the row's account is still connected (no revoke): the row goes."""
         with self._write() as conn:
-            conn.execute(revocation_outbox.delete().where(revocation_outbox.c.id == outbox_id))
+            conn.execute(revocation_outbox.delete().where(self._this_row(row)))
 
-    def revocation_failed(self, outbox_id: int, reason: str, retry_at: datetime) -> None:
+    def revocation_failed(self, row: DueRevocation, reason: str, retry_at: datetime) -> None:
         """Count a failed attempt and schedule the next one."""
         with self._write() as conn:
-            conn.execute(revocation_outbox.update().where(revocation_outbox.c.id == outbox_id).values(
+            conn.execute(revocation_outbox.update().where(self._this_row(row)).values(
                 attempts=revocation_outbox.c.attempts + 1, last_error=reason, due_at=retry_at))
 
     def outbox(self) -> list[dict[str, Any]]:

@@ -179,3 +179,31 @@ def test_a_repair_finished_after_its_link_was_unlinked_is_refused_and_its_grant_
     assert h.service.links(MAPLE) == []  # the unlinked link stays unlinked
     assert h.service.store.token(Provider.LOGIN_KIT, link.account.open_id) is None
     assert h.service.store.outbox() == [] and alive(h) == []  # the repair's grant was revoked too
+
+
+def test_a_drain_never_deletes_a_row_that_took_over_the_id_of_the_row_it_revoked(
+        h: Harness, make_harness: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite reuses the largest rowid once that row is deleted. A drain that revoked row k while another process
+    # revoked and deleted it too, then held a new grant (which got id k), must not delete the new row.
+    import linkkit.linking.outbox as outbox_module
+
+    h.connect()
+    link = h.bind(h.authorize(MAPLE, Role.MARKETING, "maple.deals"))
+    h.service.sandbox.advance_clock(25 * 3600)  # type: ignore[union-attr]
+    other = make_harness()
+    fired: list[int] = []
+
+    def meanwhile(point: str) -> None:
+        if point == "outbox.revoked" and not fired:
+            fired.append(1)
+            monkeypatch.setattr(outbox_module, "crash_point", lambda _point: None)
+            assert other.service.drain_outbox() == 1  # the other process revokes and deletes the same row
+            start = other.service.begin_authorization(MAPLE, Role.MARKETING)
+            record = other.service.pending(start.pending_id)
+            other.service.store.hold_grant(Provider.LOGIN_KIT, "someone-else", "held-token", record.id)
+
+    monkeypatch.setattr(outbox_module, "crash_point", meanwhile)
+    h.service.unlink(link.id)  # commits the row, then drains it (and meets the other process at "revoked")
+    assert fired
+    held = [r for r in h.service.store.outbox() if r["subject"] == "someone-else"]
+    assert len(held) == 1 and held[0]["due_at"] is None, "the drain deleted another authorization's held grant"
