@@ -257,8 +257,10 @@ def _credit_ctes(
     acc = _ident(account_col)
     join = "LEFT JOIN" if left else "JOIN"
     where_t = "" if timeless else f"WHERE {t_expr} IS NOT NULL"
+    # MATERIALIZED: ``_lk`` is a row number, so every reader of ``l`` must see one numbering (an inlined CTE
+    # would number a parallel scan again, possibly in another order).
     ctes = f"""
-        l AS (
+        l AS MATERIALIZED (
             SELECT row_number() OVER () AS _lk, CAST(link_id AS VARCHAR) AS link_id, shop_id, {acc} AS account,
                    lower(CAST({acc} AS VARCHAR)) AS account_key, role, epoch_us(linked_at) AS a,
                    coalesce(epoch_us(unlinked_at), {_FOREVER}) AS b
@@ -474,7 +476,7 @@ def channel_gmv_by_link_state(performance: pd.DataFrame, links: pd.DataFrame, *,
     validate_links(links)
     return query(
         f"""
-        WITH p AS (
+        WITH p AS MATERIALIZED (  -- one numbering of ``_row`` for both readers of ``p``
             SELECT p.*, row_number() OVER () AS _row,
                    timezone({_sql_str(tz)}, CAST(p.date AS TIMESTAMP)) AS _start,
                    timezone({_sql_str(tz)}, CAST(p.date AS TIMESTAMP) + INTERVAL 1 DAY) AS _end
