@@ -50,6 +50,11 @@ _CLAIM_MESSAGES = {
 }
 
 
+def _unlinked() -> LinkError:
+    """A repair of a link that is no longer active (unlinked before it began, or in another tab meanwhile)."""
+    return LinkError("This link was unlinked; link the account again instead.", reason="link_not_found")
+
+
 def account_from_user(user: dict[str, Any]) -> TikTokAccount:
     """Login Kit's user object → our model (the one place its field names are translated)."""
     return TikTokAccount(
@@ -94,14 +99,13 @@ class Authorizer:
         role = Role(role)
         shop_id = shop.id
         if link_id is not None:
-            found = self._p.registry.link(link_id, with_checks=False)  # role, shop, account, whether active
-            if found is None:
+            link = self._p.registry.link(link_id, with_checks=False)  # role, shop, account, whether active
+            if link is None:
                 raise LinkError(f"There is no link #{link_id}.", reason="link_not_found")
-            if found.shop_id != shop.id:  # the link's own shop decides (``shop``'s access is checked already)
-                self._p.check_access(found.shop_id)
-            link = found
+            if link.shop_id != shop.id:  # the link's own shop decides (``shop``'s access is checked already)
+                self._p.check_access(link.shop_id)
             if not link.active:
-                raise LinkError("This link was unlinked; link the account again instead.", reason="link_not_found")
+                raise _unlinked()
             role, shop_id, replace = link.role, link.shop_id, False
             expected_username = expected_username or link.account.username or None
         else:
@@ -224,8 +228,7 @@ class Authorizer:
                 link_id = repaired.id
                 # one conditional update: refused when another tab unlinked it while this one was on TikTok
                 if not p.registry.reauthorize_link(link_id, account.open_id, tokens.scopes, conn=conn):
-                    raise LinkError("This link was unlinked meanwhile; link the account again instead.",
-                                    reason="link_not_found")
+                    raise _unlinked()
                 p.event("repaired", shop_id=shop.id, link_id=link_id, username=account.username, role=role.value,
                         conn=conn, detail="re-authorized on TikTok")
             else:
@@ -271,8 +274,7 @@ class Authorizer:
         if record.link_id is not None:
             repaired = next((x for x in relevant if x.id == record.link_id and x.shop_id == shop.id), None)
             if repaired is None:
-                raise LinkError("This link was unlinked meanwhile; link the account again instead.",
-                                reason="link_not_found")
+                raise _unlinked()
             imported = repaired.binding_evidence == EVIDENCE_IMPORTED
             same = (repaired.account.username.lower() == account.username.lower() if imported
                     else repaired.account.open_id == account.open_id)

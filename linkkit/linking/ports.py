@@ -20,7 +20,6 @@ from linkkit.tiktok.shop import ShopClient
 __all__ = ["Ports"]
 
 
-
 class _NoSellerToken(LinkkitError):
     """linkkit holds no seller token for the shop (internal: ``shop_access_token`` answers ``None``)."""
 

@@ -39,14 +39,16 @@ from linkkit.store.schema import (
     tokens,
 )
 
-#: Key fingerprints of stored secrets that are not in ``ours`` (an expanding parameter), over every table that
-#: holds a secret.
+#: Every column that holds an encrypted secret, with its table (each table has ``id`` and ``key_fp``).
+_SECRETS = ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier),
+            (revocation_outbox, revocation_outbox.c.access_token))
+
+#: Key fingerprints of stored secrets that are not in ``ours`` (an expanding parameter), built once.
 _FOREIGN_KEYS = sa.union(*(
     sa.select(table.c.key_fp).where(table.c.key_fp.is_not(None),
                                     table.c.key_fp.not_in(sa.bindparam("ours", expanding=True)),
                                     column.is_not(None))
-    for table, column in ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier),
-                          (revocation_outbox, revocation_outbox.c.access_token))))
+    for table, column in _SECRETS))
 
 
 class StoreBase:
@@ -180,10 +182,8 @@ class StoreBase:
         decrypts them (a row none decrypts is the same refusal).
         """
         ours = self._box.fingerprints
-        sources = ((tokens, tokens.c.access_token), (pending, pending.c.code_verifier),
-                   (revocation_outbox, revocation_outbox.c.access_token))
         if backfill:
-            for table, column in sources:
+            for table, column in _SECRETS:
                 rows = conn.execute(sa.select(table.c.id, column).where(table.c.key_fp.is_(None),
                                                                        column.is_not(None))).all()
                 for row_id, ciphertext in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,7 +55,7 @@ class DueRevocation:
     access_token: str
     attempts: int
     in_use: bool  # the account is still connected through linkkit: drop the row, never revoke
-    stored: str = field(default="", compare=False)  # the row's ciphertext: with ``id``, names this very row
+    stored: str  # the row's ciphertext: with ``id``, it names this very row
 
     def __repr__(self) -> str:
         return (f"DueRevocation(id={self.id}, provider={self.provider.value!r}, subject={self.subject!r}, "
@@ -245,7 +245,7 @@ class SecretsMixin(StoreBase):
                 raise foreign_key_error([r["key_fp"]], self._box.fingerprints)
             out.append(DueRevocation(r["id"], Provider(r["provider"]), r["subject"],
                                      self._box.decrypt(r["access_token"]), r["attempts"], bool(r["in_use"]),
-                                     stored=r["access_token"]))
+                                     r["access_token"]))
         return out
 
     @staticmethod

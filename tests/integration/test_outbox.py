@@ -14,6 +14,7 @@ from linkkit.errors import RuleViolation, StateMismatch
 from linkkit.models import LinkStatus, Provider, Role
 from linkkit.ui.tasks import pending_outcome
 from tests.integration.conftest import MAPLE, Harness, alive
+from tests.nothing_stored import recorded_requests
 
 pytestmark = pytest.mark.integration
 
@@ -131,8 +132,7 @@ def test_a_claim_whose_process_died_ends_with_the_truth_and_old_rows_are_purged(
 
 
 def _revokes(h: Harness) -> list[dict[str, Any]]:
-    return [r for r in h.control("GET", "/requests")["requests"]
-            if r["method"] == "POST" and r["path"] == "/v2/oauth/revoke/"]
+    return [r for r in recorded_requests(h.sandbox_url) if r["method"] == "POST" and r["path"] == "/v2/oauth/revoke/"]
 
 
 def test_a_repair_by_the_same_account_keeps_it_connected_and_revokes_nothing(h: Harness) -> None:
