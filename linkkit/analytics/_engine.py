@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["FrameLike", "columns_of", "connect", "query"]
+__all__ = ["FrameLike", "columns_of", "connect", "query", "row_count"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,17 @@ def columns_of(table: FrameLike) -> list[str]:
     import pyarrow.parquet as pq
 
     return list(pq.read_schema(str(Path(table))).names)
+
+
+def row_count(table: FrameLike) -> int:
+    """The number of rows of a frame-like (a Parquet file's from its footer, without reading rows)."""
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    if isinstance(table, pa.Table):
+        return table.num_rows
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(str(Path(table))).metadata.num_rows)
 
 
 def _mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:

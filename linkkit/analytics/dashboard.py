@@ -208,6 +208,7 @@ class DashboardModel:
             precedence=self.precedence,
             keep=keep,
             left=True,
+            links=link_cols,
         )
         # the narrow order table: only what distinct buyers need (everything else is in agg)
         con.execute(
