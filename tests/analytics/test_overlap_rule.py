@@ -95,6 +95,30 @@ def test_overlap_example_from_parquet_files(tmp_path) -> None:
     assert got["gmv"].sum() == 70.0
 
 
+def test_more_links_than_a_smallint_counts_are_credited_right(tmp_path) -> None:
+    """Orders are grouped by a link number of the narrowest type that counts every link: past 32,767 links
+    it must widen, or the numbering overflows (in DuckDB a conversion error)."""
+    n = 33_000
+    one = make_links(("L", "s", "acc", "official", "2025-01-01T00:00:00", None))
+    links = pd.concat([one] * n, ignore_index=True)
+    links["link_id"] = [f"L{i}" for i in range(n)]
+    links["shop_id"] = [f"s{i}" for i in range(n)]
+    links["username"] = [f"acc{i}" for i in range(n)]
+    orders = pd.DataFrame(
+        {
+            "shop_id": pd.Series([f"s{n - 1}", f"s{n - 1}", "s0"], dtype="str"),
+            "paid_time": pd.Series([utc("2025-03-01T10:00:00")] * 3, dtype="datetime64[us, UTC]"),
+            "gmv": [5.0, 7.0, 1.0],
+        }
+    )
+    links.to_parquet(tmp_path / "l.parquet")
+    for frame in (links, tmp_path / "l.parquet"):
+        got = daily_gmv_by_link(orders, frame, role=None)
+        assert got.set_index("username")["gmv"].to_dict() == {f"acc{n - 1}": 12.0, "acc0": 1.0}
+    credited = attribute_orders(orders, links)
+    assert credited["username"].tolist() == ["acc0", f"acc{n - 1}", f"acc{n - 1}"]
+
+
 def test_two_official_links_at_once_are_refused_by_daily_gmv_naming_both_rows() -> None:
     orders, _ = overlap_example()
     bad = make_links(
