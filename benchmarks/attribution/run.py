@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000000,3000000,10000000,30000000")
     parser.add_argument("--shops", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=5, help="rounds per size up to 10M")
-    parser.add_argument("--large-rounds", type=int, default=3, help="rounds per size above 10M (100M: 1)")
+    parser.add_argument("--large-rounds", type=int, default=3, help="rounds per size above 10M, 100M included")
     parser.add_argument("--dashboard-orders", type=int, default=10_000_000)
     parser.add_argument("--dashboard-repeats", type=int, default=7)
     parser.add_argument("--with-100m", action="store_true", help="also 100M orders (memory-heavy; run alone)")
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.only_100m:
-        return only_100m(args.shops)
+        return only_100m(args.shops, args.large_rounds)
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     scaling: list[dict[str, Any]] = []
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         fastest = min(("duckdb", "polars", "pandas"), key=lambda k: ref["variants"][k]["median_wall_s"])
     if args.with_100m and fastest is not None:
         # pandas needs ~18 GiB at 100M (extrapolated from its peak at 10M-30M) on a shared machine: not run
-        scaling.append(_size(100_000_000, ["linkkit", fastest], 1, args.shops))
+        scaling.append(_size(100_000_000, ["linkkit", fastest], args.large_rounds, args.shops))
 
     d_orders, d_links = generate(args.dashboard_orders, args.shops)
     dash = _child(DASH_CHILD.format(root=str(ROOT)), str(d_orders), str(d_links), str(args.dashboard_repeats), "")
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if checks["results_agree_every_size"] else 1
 
 
-def only_100m(shops: int) -> int:
+def only_100m(shops: int, rounds: int) -> int:
     """100M orders alone (memory-heavy): linkkit and the fastest rival at 10M, then the dashboard, merged."""
     from benchmarks.attribution.generate import generate
 
@@ -285,7 +285,7 @@ def only_100m(shops: int) -> int:
     record = existing.get("attribution", {})
     ten = next((r for r in record.get("scaling", []) if r["orders"] == 10_000_000), None)
     fastest = ten["fastest_rival"] if ten else "duckdb"
-    size = _size(100_000_000, ["linkkit", fastest], 1, shops)
+    size = _size(100_000_000, ["linkkit", fastest], rounds, shops)
     v = size["variants"]
     row = {
         "orders": 100_000_000,
@@ -310,6 +310,11 @@ def only_100m(shops: int) -> int:
     record.pop("engine_100m", None)  # measured now: the row below replaces any "not run" note
     record["scaling"] = [r for r in record.get("scaling", []) if r["orders"] != 100_000_000] + [row]
     record["sizes"] = [s for s in record.get("sizes", []) if s["orders"] != 100_000_000] + [size]
+    checks = record.setdefault("checks", {})
+    checks["results_agree_every_size"] = all(s["results_agree"] for s in record["sizes"])
+    checks["linkkit_within_1_1x_of_fastest_rival_every_size"] = all(
+        (r["linkkit_vs_fastest_rival"] or 99) <= 1.1 for r in record["scaling"]
+    )
     record["dashboard_100m"] = {
         "orders": 100_000_000,
         "duckdb_memory_limit": "8GB",
