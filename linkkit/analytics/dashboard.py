@@ -330,6 +330,35 @@ class DashboardModel:
             params.append(f.username)
         return " AND ".join(where), params
 
+    def _why_nothing_credited(self, f: Filters) -> str:
+        """Why no order of the view went to a linked account, saying when the view's accounts were linked if
+        that was after its last order (a seller who links today sees no credited sales until orders come in)."""
+        links = self.data.links
+        if f.shop_id:
+            links = links[links["shop_id"].astype(str) == f.shop_id]
+        if f.role:
+            links = links[links["role"].astype(str) == f.role]
+        if f.username:
+            links = links[links["username"].astype(str).str.lower() == f.username.lower()]
+        where, params = self._where(f, accounts=False)
+        row = self._con.execute(f"SELECT max(day) FROM agg WHERE {where}", params).fetchone()
+        last = row[0] if row else None
+        if links.empty or last is None:
+            return "No orders credited to a linked account in this view."
+        first = pd.Timestamp(links["linked_at"].min())
+        if first.date() < last:
+            return "No orders credited to a linked account in this view."
+        when = (
+            "the day of the last order shown"
+            if first.date() == last
+            else f"after the last order shown ({last:%b} {last.day}, {last.year})"
+        )
+        return (
+            f"No orders credited to a linked account in this view: the first of its accounts was linked on "
+            f"{first:%b} {first.day}, {first.year}, {when}. Orders count for an account from the moment it is "
+            "linked."
+        )
+
     def _sql(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
         cursor = self._con.cursor()
         try:
@@ -351,7 +380,7 @@ class DashboardModel:
                 else "No orders loaded: upload a Seller Center order export to see GMV by linked account."
             )
             if self.has_orders and not self.data.links.empty:
-                reasons["gmv"] = "No orders credited to a linked account in this view."
+                reasons["gmv"] = self._why_nothing_credited(f)
         channel_daily = self._channel_daily(f)
         if channel_daily.empty:
             reasons["channels"] = "No channel GMV in this view."

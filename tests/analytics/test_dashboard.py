@@ -203,6 +203,25 @@ def test_empty_charts_say_why(data: AnalyticsData) -> None:
     assert quiet.figures()["disruption"]["layout"]["meta"]["empty_reason"] == "No link changes in this period."
 
 
+def test_accounts_linked_after_the_last_order_say_so_instead_of_an_unexplained_empty_chart() -> None:
+    from .conftest import make_links
+
+    data = overlap_data()  # orders in January to March 2025
+    late = make_links(("L7", "s1", "newbie", "official", "2025-06-02T09:30:00", None))
+    model = DashboardModel(AnalyticsData(links=late, orders=data.orders, source="test"))
+    reason = model.view(Filters(shop_id="s1")).figures()["gmv"]["layout"]["meta"]["empty_reason"]
+    assert "linked on Jun 2, 2025, after the last order shown (Mar 15, 2025)" in reason
+    same_day = make_links(("L7", "s1", "newbie", "official", "2025-03-15T23:00:00", None))
+    model = DashboardModel(AnalyticsData(links=same_day, orders=data.orders, source="test"))
+    reason = model.view(Filters(shop_id="s1")).figures()["gmv"]["layout"]["meta"]["empty_reason"]
+    assert "linked on Mar 15, 2025, the day of the last order shown." in reason
+    # an account linked before the orders but not credited (another shop's link) keeps the plain reason
+    other = make_links(("L8", "s2", "elsewhere", "official", "2025-01-01T00:00:00", None))
+    model = DashboardModel(AnalyticsData(links=other, orders=data.orders, source="test"))
+    reason = model.view(Filters()).figures()["gmv"]["layout"]["meta"]["empty_reason"]
+    assert reason == "No orders credited to a linked account in this view."
+
+
 def test_loading_shows_placeholders_not_no_data(data: AnalyticsData) -> None:
     import threading
 
