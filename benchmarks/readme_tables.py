@@ -175,7 +175,16 @@ def _soak(r: dict[str, Any]) -> list[str]:
             f"{end['fds']} |", "",
             f"Kernels back to the start: {'yes' if r['kernels_back'] else 'no'}"
             + (f" (orphans culled after {r['cull_idle_timeout_s']} s without a browser)" if r.get("cull_idle_timeout_s")
-               else "") + f"; {r['errors']} driver errors (steps that timed out or failed under the load)."]
+               else "") + f"; {r['errors']} driver errors (steps that timed out or failed under the load)."
+            + _slow_starts(r["outcomes"])]
+
+
+def _slow_starts(outcomes: dict[str, int]) -> str:
+    shown = outcomes.get("slow-start notice shown", 0)
+    if not shown:
+        return " linkkit's slow-start notice never appeared."
+    return (f" linkkit's slow-start notice appeared {shown} times; {outcomes.get('opened after its Reload', 0)} of "
+            "those pages opened after its Reload.")
 
 
 SECTIONS = (("link_flow", _link_flow), ("attribution", _attribution), ("dashboard_tti", _tti),
