@@ -176,15 +176,25 @@ def _soak(r: dict[str, Any]) -> list[str]:
             f"Kernels back to the start: {'yes' if r['kernels_back'] else 'no'}"
             + (f" (orphans culled after {r['cull_idle_timeout_s']} s without a browser)" if r.get("cull_idle_timeout_s")
                else "") + f"; {r['errors']} driver errors (steps that timed out or failed under the load)."
-            + _slow_starts(r["outcomes"])]
+            + _slow_starts(r["outcomes"]) + _open_times(r.get("open_seconds"))]
+
+
+def _open_times(summary: dict[str, Any] | None) -> str:
+    if not summary or not summary.get("pages"):
+        return ""
+    return (" Time from loading the wizard (or pressing the notice's Reload) to seeing it, over "
+            f"{summary['pages']} loads: median {_n(summary['p50'], 1)} s, 90th percentile {_n(summary['p90'], 1)} s, "
+            f"slowest {_n(summary['max'], 1)} s.")
 
 
 def _slow_starts(outcomes: dict[str, int]) -> str:
     shown = outcomes.get("slow-start notice shown", 0)
     if not shown:
         return " linkkit's slow-start notice never appeared."
-    return (f" linkkit's slow-start notice appeared {shown} times; {outcomes.get('opened after its Reload', 0)} of "
-            "those pages opened after its Reload.")
+    by_itself = outcomes.get("opened by itself after the notice", 0)
+    return (f" linkkit's slow-start notice appeared {shown} times: {by_itself} of those pages opened by themselves "
+            f"in the 30 s the driver then waits, {outcomes.get('opened after its Reload', 0)} opened after its "
+            "Reload.")
 
 
 SECTIONS = (("link_flow", _link_flow), ("attribution", _attribution), ("dashboard_tti", _tti),
