@@ -139,15 +139,14 @@ async def _authorize(context: Any, page: Any, demo: Demo, outcomes: Counter[str]
     await popup.close(run_before_unload=True)
 
 
-#: Seconds from asking for a page (open or reload) to seeing the wizard, for every page that opened.
-OPEN_SECONDS: list[float] = []
 #: How long a context waits, once linkkit's slow-start notice is up, before it presses Reload.
 PATIENCE_MS = 30_000
 
 
-async def _opened(page: Any, shown: Any, outcomes: Counter[str], asked: float) -> None:
+async def _opened(page: Any, shown: Any, outcomes: Counter[str], open_seconds: list[float], asked: float) -> None:
     """Wait for ``shown``. If linkkit's slow-start notice comes first, wait up to :data:`PATIENCE_MS` more for
-    the page to open by itself, then press the notice's Reload once, as a person would."""
+    the page to open by itself, then press the notice's Reload once, as a person would. The seconds from
+    ``asked`` (or from the Reload) to ``shown`` go to ``open_seconds``."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     notice = page.locator("#lk-slow-start")
@@ -162,10 +161,11 @@ async def _opened(page: Any, shown: Any, outcomes: Counter[str], asked: float) -
             asked = time.monotonic()
             await shown.wait_for()
             outcomes["opened after its Reload"] += 1
-    OPEN_SECONDS.append(round(time.monotonic() - asked, 2))
+    open_seconds.append(round(time.monotonic() - asked, 2))
 
 
-async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str], errors: list[str]) -> None:
+async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str], errors: list[str],
+                     open_seconds: list[float]) -> None:
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
@@ -182,7 +182,7 @@ async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str]
         page.on("pageerror", lambda exc: errors.append(f"context {slot}: page error: {str(exc)[:200]}"))
         asked = time.monotonic()
         await page.goto(demo.wizard_url)
-        await _opened(page, page.get_by_text("Step 1 of 5"), outcomes, asked)
+        await _opened(page, page.get_by_text("Step 1 of 5"), outcomes, open_seconds, asked)
         welcome = page.get_by_text("Welcome back")  # the shop has an unfinished link: the wizard resumes it
         if await welcome.count():
             outcomes["resumed an unfinished link"] += 1
@@ -212,7 +212,7 @@ async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str]
         step = "reload the wizard"
         asked = time.monotonic()
         await page.reload()
-        await _opened(page, page.get_by_text(re.compile(r"Step \d of 5")).first, outcomes, asked)
+        await _opened(page, page.get_by_text(re.compile(r"Step \d of 5")).first, outcomes, open_seconds, asked)
         outcomes["iterations"] += 1
     except Exception as exc:
         errors.append(f"context {slot}: {step}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -232,7 +232,8 @@ async def _iteration(browser: Any, demo: Demo, slot: int, outcomes: Counter[str]
         await context.close()
 
 
-async def drive(demo: Demo, contexts: int, seconds: float, outcomes: Counter[str], errors: list[str]) -> None:
+async def drive(demo: Demo, contexts: int, seconds: float, outcomes: Counter[str], errors: list[str],
+                open_seconds: list[float]) -> None:
     from playwright.async_api import async_playwright
 
     deadline = time.monotonic() + seconds
@@ -241,7 +242,7 @@ async def drive(demo: Demo, contexts: int, seconds: float, outcomes: Counter[str
         try:
             async def loop(slot: int) -> None:
                 while time.monotonic() < deadline:
-                    await _iteration(browser, demo, slot, outcomes, errors)
+                    await _iteration(browser, demo, slot, outcomes, errors, open_seconds)
 
             await asyncio.gather(*(loop(slot) for slot in range(contexts)))
         finally:
@@ -274,6 +275,7 @@ def _summary(values: list[float]) -> dict[str, float | int]:
 def run(minutes: float, contexts: int, settle_seconds: float, cull_idle: int = CULL_IDLE_TIMEOUT) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     errors: list[str] = []
+    open_seconds: list[float] = []  # from asking for the wizard (or pressing Reload) to seeing it, per page
     interval = min(CULL_INTERVAL, max(10, cull_idle // 4))
     with demo_stack(preheat=True, pool_size=1, cull_idle_timeout=cull_idle, cull_interval=interval) as demo:
         demo.connect_shop()
@@ -302,7 +304,7 @@ def run(minutes: float, contexts: int, settle_seconds: float, cull_idle: int = C
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
-            asyncio.run(drive(demo, contexts, minutes * 60, outcomes, errors))
+            asyncio.run(drive(demo, contexts, minutes * 60, outcomes, errors, open_seconds))
         finally:
             stop.set()
             cleaner.join(timeout=60)
@@ -317,7 +319,7 @@ def run(minutes: float, contexts: int, settle_seconds: float, cull_idle: int = C
         "start": start, "peak": peak, "end": end, "outcomes": dict(outcomes),
         "errors": len(errors), "error_samples": sorted(Counter(errors).items(), key=lambda kv: -kv[1])[:20],
         "samples": samples, "kernels_back": end["kernels"] == start["kernels"],
-        "open_seconds": _summary(OPEN_SECONDS),
+        "open_seconds": _summary(open_seconds),
         "rss_growth_mib": round(end["rss_mib"] - start["rss_mib"], 1), "fds_growth": end["fds"] - start["fds"],
     }
 

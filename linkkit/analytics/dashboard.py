@@ -333,6 +333,7 @@ class DashboardModel:
     def _why_nothing_credited(self, f: Filters) -> str:
         """Why no order of the view went to a linked account, saying when the view's accounts were linked if
         that was after its last order (a seller who links today sees no credited sales until orders come in)."""
+        plain = "No orders credited to a linked account in this view"
         links = self.data.links
         if f.shop_id:
             links = links[links["shop_id"].astype(str) == f.shop_id]
@@ -343,20 +344,17 @@ class DashboardModel:
         where, params = self._where(f, accounts=False)
         row = self._con.execute(f"SELECT max(day) FROM agg WHERE {where}", params).fetchone()
         last = row[0] if row else None
-        if links.empty or last is None:
-            return "No orders credited to a linked account in this view."
-        first = pd.Timestamp(links["linked_at"].min())
-        if first.date() < last:
-            return "No orders credited to a linked account in this view."
+        first = pd.Timestamp(links["linked_at"].min()) if not links.empty else None
+        if first is None or last is None or first.date() < last:
+            return plain + "."
         when = (
             "the day of the last order shown"
             if first.date() == last
             else f"after the last order shown ({last:%b} {last.day}, {last.year})"
         )
         return (
-            f"No orders credited to a linked account in this view: the first of its accounts was linked on "
-            f"{first:%b} {first.day}, {first.year}, {when}. Orders count for an account from the moment it is "
-            "linked."
+            f"{plain}: the first of its accounts was linked on {first:%b} {first.day}, {first.year}, {when}. "
+            "Orders count for an account from the moment it is linked."
         )
 
     def _sql(self, sql: str, params: Sequence[Any]) -> pd.DataFrame:
